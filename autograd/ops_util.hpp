@@ -1,0 +1,28 @@
+#pragma once
+// Helpers shared by the differentiable op definitions in autograd/ops_*.cpp.
+#include <vector>
+
+#include "autograd/grad_mode.hpp"
+#include "autograd/node.hpp"
+#include "tensor/native.hpp"
+
+namespace accmt::autograd {
+
+// Sums a broadcast gradient back down to `shape` (the input's shape before broadcasting).
+Tensor sum_to(const Tensor& grad, const Shape& shape);
+
+// The dtype unary float ops compute in: the tensor's own floating type, or the default
+// float dtype for integer and bool inputs (torch.exp(int_tensor) is float32).
+DType float_dtype(const Tensor& t);
+
+// Tensor holding a scalar, on t's device, with dtype dt.
+Tensor scalar_like(const Scalar& s, const Tensor& t, DType dt);
+
+// In-place helper: checks that self may be written (autograd rules), writes `result`'s
+// values into self, bumps the version and rewires self's history to `result`'s grad_fn.
+Tensor& commit_inplace(Tensor& self, const Tensor& result, const char* op);
+
+// Rejects in-place writes that autograd cannot support (a leaf that requires grad).
+void check_inplace(const Tensor& self, const char* op);
+
+}  // namespace accmt::autograd

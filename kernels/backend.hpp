@@ -1,0 +1,89 @@
+#pragma once
+// The kernel families every device implements. Tensor front-ends pick the backend for a
+// tensor's device and call these; they never touch raw memory themselves.
+//
+// Conventions: all TensorRefs passed to one call have been checked by the front-end
+// (matching shapes after broadcasting, expected dtypes, same device). Inputs of
+// elementwise kernels already share the output's sizes; broadcasting shows as stride 0.
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+#include "kernels/common/device_type.hpp"
+#include "kernels/common/ops.hpp"
+#include "kernels/common/scalar.hpp"
+#include "kernels/tensor_ref.hpp"
+
+namespace accmt::kernels {
+
+enum class Reduce : uint8_t { Sum, Prod, Max, Min, ArgMax, ArgMin, Any, All };
+
+struct GemmArgs {
+  // C[b] = alpha * op(A[b]) @ op(B[b]) + beta * C[b] for b < batch; row-major matrices
+  // with leading strides; op(X) = X^T when trans_X. Batch strides may be 0 (broadcast).
+  const void* a; const void* b; void* c;
+  DType dtype;
+  int64_t m, n, k;
+  bool trans_a, trans_b;
+  int64_t lda, ldb, ldc;
+  int64_t batch, stride_a, stride_b, stride_c;
+  double alpha, beta;
+};
+
+class Backend {
+ public:
+  virtual ~Backend() = default;
+  virtual const char* name() const = 0;
+
+  // Memory.
+  virtual void* allocate(int device_index, size_t nbytes) = 0;
+  virtual void deallocate(int device_index, void* ptr) = 0;
+  virtual int device_count() = 0;
+  virtual void synchronize(int device_index) = 0;
+  // Copies bytes between this backend's device and the host (or within the device).
+  virtual void copy_bytes(void* dst, const void* src, size_t nbytes, bool dst_on_host, bool src_on_host) = 0;
+
+  // Elementwise.
+  virtual void copy_cast(const TensorRef& out, const TensorRef& in) { missing("copy"); }
+  virtual void fill(const TensorRef& out, const Scalar& value) { missing("fill"); }
+  virtual void unary(ops::Unary op, const TensorRef& out, const TensorRef& in) { missing("unary"); }
+  virtual void binary(ops::Binary op, const TensorRef& out, const TensorRef& a, const TensorRef& b) { missing("binary"); }
+  virtual void where(const TensorRef& out, const TensorRef& cond, const TensorRef& a, const TensorRef& b) { missing("where"); }
+  virtual void clamp(const TensorRef& out, const TensorRef& in, const Scalar* lo, const Scalar* hi) { missing("clamp"); }
+  virtual void arange(const TensorRef& out, double start, double step) { missing("arange"); }
+
+  // Reductions: `in` has its reduced dims last (the trailing `nreduce` dims); `out` is
+  // contiguous with one element per combination of the leading dims.
+  virtual void reduce(Reduce op, const TensorRef& out, const TensorRef& in, int nreduce) { missing("reduce"); }
+  // Softmax over the last dim of a contiguous [rows, cols] input.
+  virtual void softmax_lastdim(const TensorRef& out, const TensorRef& in, bool log) { missing("softmax"); }
+
+  // Matrix multiply.
+  virtual void gemm(const GemmArgs& args) { missing("gemm"); }
+
+  // Indexing: `dim` counts in the given refs.
+  virtual void gather(const TensorRef& out, const TensorRef& in, int dim, const TensorRef& index) { missing("gather"); }
+  // out (already holding the destination values) receives src at index along dim.
+  virtual void scatter(const TensorRef& out, int dim, const TensorRef& index, const TensorRef& src, bool accumulate) { missing("scatter"); }
+  virtual void index_select(const TensorRef& out, const TensorRef& in, int dim, const TensorRef& index) { missing("index_select"); }
+  virtual void index_add(const TensorRef& out, int dim, const TensorRef& index, const TensorRef& src, const Scalar& alpha) { missing("index_add"); }
+  // Sort along the last dim of contiguous [rows, cols] input; writes values and int64 indices.
+  virtual void sort_lastdim(const TensorRef& values, const TensorRef& indices, const TensorRef& in, bool descending, bool stable) { missing("sort"); }
+  virtual void topk_lastdim(const TensorRef& values, const TensorRef& indices, const TensorRef& in, int64_t k, bool largest, bool sorted) { missing("topk"); }
+
+  // Random: element i of the draw uses Philox(seed, offset, i).
+  virtual void uniform(const TensorRef& out, uint64_t seed, uint64_t offset, double low, double high) { missing("uniform_"); }
+  virtual void normal(const TensorRef& out, uint64_t seed, uint64_t offset, double mean, double std) { missing("normal_"); }
+  virtual void randint(const TensorRef& out, uint64_t seed, uint64_t offset, int64_t low, int64_t high) { missing("randint"); }
+  virtual void bernoulli(const TensorRef& out, const TensorRef& p, uint64_t seed, uint64_t offset) { missing("bernoulli"); }
+
+ protected:
+  [[noreturn]] void missing(const char* family) const;
+};
+
+// The backend for a device type; throws accmt::Error if this build has no such backend.
+Backend& backend(DeviceType type);
+// Whether the build has a backend for the device type (CUDA only when compiled with nvcc).
+bool has_backend(DeviceType type);
+
+}  // namespace accmt::kernels

@@ -1,0 +1,138 @@
+// CPU memory, copies, fills, ranges and random draws.
+#include "kernels/cpu/cpu_backend.hpp"
+
+#include <cstdlib>
+#include <cstring>
+#include <new>
+
+#include "kernels/common/philox.hpp"
+#include "kernels/cpu/loops.hpp"
+
+namespace accmt::kernels {
+
+Backend& cpu_backend() {
+  static cpu::CpuBackend instance;
+  return instance;
+}
+
+namespace cpu {
+
+void* CpuBackend::allocate(int, size_t nbytes) {
+  // 64-byte alignment suits AVX-512 loads; aligned_alloc needs a multiple of the alignment.
+  size_t rounded = (std::max<size_t>(nbytes, 1) + 63) / 64 * 64;
+  void* p = std::aligned_alloc(64, rounded);
+  if (!p) throw std::bad_alloc();
+  return p;
+}
+
+void CpuBackend::deallocate(int, void* ptr) { std::free(ptr); }
+
+void CpuBackend::copy_bytes(void* dst, const void* src, size_t nbytes, bool, bool) { std::memcpy(dst, src, nbytes); }
+
+void CpuBackend::copy_cast(const TensorRef& out, const TensorRef& in) {
+  dispatch_all(out.dtype, [&]<class To>() {
+    dispatch_all(in.dtype, [&]<class From>() {
+      StridedLoop<2> loop({&out, &in});
+      loop.run([&](const std::array<char*, 2>& p, const std::array<int64_t, 2>& st, int64_t n) {
+        if constexpr (std::is_same_v<To, From>) {
+          if (st[0] == sizeof(To) && st[1] == sizeof(From)) {
+            std::memcpy(p[0], p[1], static_cast<size_t>(n) * sizeof(To));
+            return;
+          }
+        }
+        for (int64_t i = 0; i < n; ++i) {
+          const From v = *reinterpret_cast<const From*>(p[1] + i * st[1]);
+          To& o = *reinterpret_cast<To*>(p[0] + i * st[0]);
+          if constexpr (std::is_same_v<To, bool>) o = static_cast<acc_t<From>>(v) != acc_t<From>(0);
+          else o = To(static_cast<acc_t<From>>(v));
+        }
+      });
+    });
+  });
+}
+
+void CpuBackend::fill(const TensorRef& out, const Scalar& value) {
+  dispatch_all(out.dtype, [&]<class T>() {
+    const T v = value.to<T>();
+    StridedLoop<1> loop({&out});
+    loop.run([&](const std::array<char*, 1>& p, const std::array<int64_t, 1>& st, int64_t n) {
+      for (int64_t i = 0; i < n; ++i) *reinterpret_cast<T*>(p[0] + i * st[0]) = v;
+    });
+  });
+}
+
+void CpuBackend::arange(const TensorRef& out, double start, double step) {
+  // out is contiguous and freshly allocated by the front-end.
+  dispatch_all(out.dtype, [&]<class T>() {
+    T* o = out.ptr<T>();
+    int64_t n = out.numel();
+    for (int64_t i = 0; i < n; ++i) o[i] = T(static_cast<acc_t<T>>(start + double(i) * step));
+  });
+}
+
+namespace {
+// Writes f(i) to element i (in logical row-major order) of a possibly strided output.
+template <class T, class F> void generate(const TensorRef& out, F&& f) {
+  StridedLoop<1> loop({&out});
+  // Logical index i is needed for the Philox counter, so walk rows with a running index.
+  parallel_for(loop.numel, kGrain, [&](int64_t b, int64_t e) {
+    int64_t i = b;
+    loop.for_range(b, e, [&](const std::array<char*, 1>& p, const std::array<int64_t, 1>& st, int64_t n) {
+      for (int64_t j = 0; j < n; ++j, ++i) *reinterpret_cast<T*>(p[0] + j * st[0]) = f(uint64_t(i));
+    });
+  });
+}
+}  // namespace
+
+// Note: StridedLoop drops size-1 dims and merges dims but keeps row-major element order
+// (innermost first), so the running index equals the logical row-major index.
+void CpuBackend::uniform(const TensorRef& out, uint64_t seed, uint64_t offset, double low, double high) {
+  dispatch_floating(out.dtype, [&]<class T>() {
+    if constexpr (std::is_same_v<T, double>) {
+      generate<T>(out, [&](uint64_t i) { return low + (high - low) * philox::uniform_double(seed, offset, i); });
+    } else {
+      float lo = float(low), range = float(high - low);
+      generate<T>(out, [&](uint64_t i) { return T(lo + range * philox::uniform_float(seed, offset, i)); });
+    }
+  });
+}
+
+void CpuBackend::normal(const TensorRef& out, uint64_t seed, uint64_t offset, double mean, double std) {
+  dispatch_floating(out.dtype, [&]<class T>() {
+    if constexpr (std::is_same_v<T, double>) {
+      generate<T>(out, [&](uint64_t i) { return mean + std * philox::normal_double(seed, offset, i); });
+    } else {
+      float m = float(mean), s = float(std);
+      generate<T>(out, [&](uint64_t i) { return T(m + s * philox::normal_float(seed, offset, i)); });
+    }
+  });
+}
+
+void CpuBackend::randint(const TensorRef& out, uint64_t seed, uint64_t offset, int64_t low, int64_t high) {
+  uint64_t range = uint64_t(high - low);
+  dispatch_all(out.dtype, [&]<class T>() {
+    generate<T>(out, [&](uint64_t i) {
+      return T(static_cast<acc_t<T>>(low + int64_t(philox::bits64(seed, offset, i) % range)));
+    });
+  });
+}
+
+void CpuBackend::bernoulli(const TensorRef& out, const TensorRef& p, uint64_t seed, uint64_t offset) {
+  // p has out's shape (broadcast by the front-end) and dtype float64.
+  StridedLoop<2> loop({&out, &p});
+  dispatch_all(out.dtype, [&]<class T>() {
+    parallel_for(loop.numel, kGrain, [&](int64_t b, int64_t e) {
+      int64_t i = b;
+      loop.for_range(b, e, [&](const std::array<char*, 2>& ptr, const std::array<int64_t, 2>& st, int64_t n) {
+        for (int64_t j = 0; j < n; ++j, ++i) {
+          double prob = *reinterpret_cast<const double*>(ptr[1] + j * st[1]);
+          bool hit = philox::uniform_double(seed, offset, uint64_t(i)) < prob;
+          *reinterpret_cast<T*>(ptr[0] + j * st[0]) = T(static_cast<acc_t<T>>(hit));
+        }
+      });
+    });
+  });
+}
+
+}  // namespace cpu
+}  // namespace accmt::kernels

@@ -1,0 +1,42 @@
+#pragma once
+// The CPU implementation of every kernel family (kernels/backend.hpp). Methods are
+// defined across kernels/cpu/*.cpp, one family per file.
+#include "kernels/backend.hpp"
+
+namespace accmt::kernels::cpu {
+
+class CpuBackend final : public Backend {
+ public:
+  const char* name() const override { return "CPU"; }
+  void* allocate(int device_index, size_t nbytes) override;
+  void deallocate(int device_index, void* ptr) override;
+  int device_count() override { return 1; }
+  void synchronize(int) override {}
+  void copy_bytes(void* dst, const void* src, size_t nbytes, bool, bool) override;
+
+  void copy_cast(const TensorRef& out, const TensorRef& in) override;
+  void fill(const TensorRef& out, const Scalar& value) override;
+  void unary(ops::Unary op, const TensorRef& out, const TensorRef& in) override;
+  void binary(ops::Binary op, const TensorRef& out, const TensorRef& a, const TensorRef& b) override;
+  void where(const TensorRef& out, const TensorRef& cond, const TensorRef& a, const TensorRef& b) override;
+  void clamp(const TensorRef& out, const TensorRef& in, const Scalar* lo, const Scalar* hi) override;
+  void arange(const TensorRef& out, double start, double step) override;
+
+  void reduce(Reduce op, const TensorRef& out, const TensorRef& in, int nreduce) override;
+  void softmax_lastdim(const TensorRef& out, const TensorRef& in, bool log) override;
+  void gemm(const GemmArgs& args) override;
+
+  void gather(const TensorRef& out, const TensorRef& in, int dim, const TensorRef& index) override;
+  void scatter(const TensorRef& out, int dim, const TensorRef& index, const TensorRef& src, bool accumulate) override;
+  void index_select(const TensorRef& out, const TensorRef& in, int dim, const TensorRef& index) override;
+  void index_add(const TensorRef& out, int dim, const TensorRef& index, const TensorRef& src, const Scalar& alpha) override;
+  void sort_lastdim(const TensorRef& values, const TensorRef& indices, const TensorRef& in, bool descending, bool stable) override;
+  void topk_lastdim(const TensorRef& values, const TensorRef& indices, const TensorRef& in, int64_t k, bool largest, bool sorted) override;
+
+  void uniform(const TensorRef& out, uint64_t seed, uint64_t offset, double low, double high) override;
+  void normal(const TensorRef& out, uint64_t seed, uint64_t offset, double mean, double std) override;
+  void randint(const TensorRef& out, uint64_t seed, uint64_t offset, int64_t low, int64_t high) override;
+  void bernoulli(const TensorRef& out, const TensorRef& p, uint64_t seed, uint64_t offset) override;
+};
+
+}  // namespace accmt::kernels::cpu

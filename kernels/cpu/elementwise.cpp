@@ -1,0 +1,152 @@
+// Unary and binary maps, where and clamp on the CPU. The op switch sits outside the
+// element loops so each loop is a plain, vectorisable body.
+#include <Eigen/Core>
+
+#include "kernels/cpu/cpu_backend.hpp"
+#include "kernels/cpu/loops.hpp"
+
+namespace accmt::kernels::cpu {
+
+namespace {
+
+template <class T, class F> void map1(const TensorRef& out, const TensorRef& in, F f) {
+  StridedLoop<2> loop({&out, &in});
+  loop.run([&](const std::array<char*, 2>& p, const std::array<int64_t, 2>& st, int64_t n) {
+    if (st[0] == sizeof(T) && st[1] == sizeof(T)) {
+      T* o = reinterpret_cast<T*>(p[0]);
+      const T* x = reinterpret_cast<const T*>(p[1]);
+      for (int64_t i = 0; i < n; ++i) o[i] = f(x[i]);
+    } else {
+      for (int64_t i = 0; i < n; ++i)
+        *reinterpret_cast<T*>(p[0] + i * st[0]) = f(*reinterpret_cast<const T*>(p[1] + i * st[1]));
+    }
+  });
+}
+
+template <class TO, class T, class F> void map2(const TensorRef& out, const TensorRef& a, const TensorRef& b, F f) {
+  StridedLoop<3> loop({&out, &a, &b});
+  loop.run([&](const std::array<char*, 3>& p, const std::array<int64_t, 3>& st, int64_t n) {
+    TO* o = reinterpret_cast<TO*>(p[0]);
+    const T* x = reinterpret_cast<const T*>(p[1]);
+    const T* y = reinterpret_cast<const T*>(p[2]);
+    if (st[0] == sizeof(TO) && st[1] == sizeof(T) && st[2] == sizeof(T)) {
+      for (int64_t i = 0; i < n; ++i) o[i] = f(x[i], y[i]);
+    } else if (st[0] == sizeof(TO) && st[1] == sizeof(T) && st[2] == 0) {
+      const T yv = *y;  // tensor-scalar broadcasting: the common case after bias adds
+      for (int64_t i = 0; i < n; ++i) o[i] = f(x[i], yv);
+    } else {
+      for (int64_t i = 0; i < n; ++i)
+        *reinterpret_cast<TO*>(p[0] + i * st[0]) =
+            f(*reinterpret_cast<const T*>(p[1] + i * st[1]), *reinterpret_cast<const T*>(p[2] + i * st[2]));
+    }
+  });
+}
+
+// Eigen's packet math vectorises the transcendental functions on dense float data.
+template <class T> bool eigen_unary(ops::Unary op, const TensorRef& out, const TensorRef& in) {
+  if (!out.is_contiguous() || !in.is_contiguous()) return false;
+  using Arr = Eigen::Array<T, Eigen::Dynamic, 1>;
+  auto run = [&](auto expr_fn) {
+    parallel_for(out.numel(), kGrain / 4, [&](int64_t b, int64_t e) {
+      Eigen::Map<Arr> o(out.ptr<T>() + b, e - b);
+      Eigen::Map<const Arr> x(in.ptr<T>() + b, e - b);
+      o = expr_fn(x);
+    });
+  };
+  switch (op) {
+    case ops::Unary::Exp: run([](const auto& x) { return x.exp(); }); return true;
+    case ops::Unary::Log: run([](const auto& x) { return x.log(); }); return true;
+    case ops::Unary::Tanh: run([](const auto& x) { return x.tanh(); }); return true;
+    case ops::Unary::Sqrt: run([](const auto& x) { return x.sqrt(); }); return true;
+    case ops::Unary::Sin: run([](const auto& x) { return x.sin(); }); return true;
+    case ops::Unary::Cos: run([](const auto& x) { return x.cos(); }); return true;
+    case ops::Unary::Sigmoid: run([](const auto& x) { return x.logistic(); }); return true;
+    default: return false;
+  }
+}
+
+#define ACCMT_UNARY_CASE(NAME) \
+  case ops::Unary::NAME: return map1<T>(out, in, [](T x) { return T(ops::apply_unary(ops::Unary::NAME, acc_t<T>(x))); });
+
+template <class T> void unary_typed(ops::Unary op, const TensorRef& out, const TensorRef& in) {
+  if constexpr (std::is_same_v<T, float> || std::is_same_v<T, double>) {
+    if (eigen_unary<T>(op, out, in)) return;
+  }
+  switch (op) {
+    ACCMT_UNARY_CASE(Neg) ACCMT_UNARY_CASE(Abs) ACCMT_UNARY_CASE(Exp) ACCMT_UNARY_CASE(Log)
+    ACCMT_UNARY_CASE(Log1p) ACCMT_UNARY_CASE(Expm1) ACCMT_UNARY_CASE(Sqrt) ACCMT_UNARY_CASE(Rsqrt)
+    ACCMT_UNARY_CASE(Sin) ACCMT_UNARY_CASE(Cos) ACCMT_UNARY_CASE(Tan) ACCMT_UNARY_CASE(Tanh)
+    ACCMT_UNARY_CASE(Sigmoid) ACCMT_UNARY_CASE(Relu) ACCMT_UNARY_CASE(GeluExact) ACCMT_UNARY_CASE(GeluTanh)
+    ACCMT_UNARY_CASE(Silu) ACCMT_UNARY_CASE(Softplus) ACCMT_UNARY_CASE(Sign) ACCMT_UNARY_CASE(Reciprocal)
+    ACCMT_UNARY_CASE(Square) ACCMT_UNARY_CASE(Floor) ACCMT_UNARY_CASE(Ceil) ACCMT_UNARY_CASE(Round)
+    ACCMT_UNARY_CASE(Trunc) ACCMT_UNARY_CASE(Erf) ACCMT_UNARY_CASE(LogicalNot) ACCMT_UNARY_CASE(Log2)
+    ACCMT_UNARY_CASE(Log10) ACCMT_UNARY_CASE(Exp2) ACCMT_UNARY_CASE(Asin) ACCMT_UNARY_CASE(Acos)
+    ACCMT_UNARY_CASE(Atan) ACCMT_UNARY_CASE(Sinh) ACCMT_UNARY_CASE(Cosh)
+  }
+}
+#undef ACCMT_UNARY_CASE
+
+#define ACCMT_BINARY_CASE(NAME)                                                          \
+  case ops::Binary::NAME:                                                                \
+    return map2<T, T>(out, a, b, [](T x, T y) {                                          \
+      return T(ops::apply_binary(ops::Binary::NAME, acc_t<T>(x), acc_t<T>(y)));          \
+    });
+#define ACCMT_COMPARE_CASE(NAME)                                                            \
+  case ops::Binary::NAME:                                                                   \
+    return map2<bool, T>(out, a, b, [](T x, T y) {                                          \
+      return ops::apply_compare(ops::Binary::NAME, acc_t<T>(x), acc_t<T>(y));               \
+    });
+
+template <class T> void binary_typed(ops::Binary op, const TensorRef& out, const TensorRef& a, const TensorRef& b) {
+  switch (op) {
+    ACCMT_BINARY_CASE(Add) ACCMT_BINARY_CASE(Sub) ACCMT_BINARY_CASE(Mul) ACCMT_BINARY_CASE(Div)
+    ACCMT_BINARY_CASE(Pow) ACCMT_BINARY_CASE(Maximum) ACCMT_BINARY_CASE(Minimum) ACCMT_BINARY_CASE(Remainder)
+    ACCMT_BINARY_CASE(FloorDivide) ACCMT_BINARY_CASE(Atan2) ACCMT_BINARY_CASE(GeluExactBackward)
+    ACCMT_BINARY_CASE(GeluTanhBackward) ACCMT_BINARY_CASE(SiluBackward) ACCMT_BINARY_CASE(SigmoidBackwardFromOutput)
+    ACCMT_BINARY_CASE(TanhBackwardFromOutput) ACCMT_BINARY_CASE(ReluBackward) ACCMT_BINARY_CASE(SoftplusBackward)
+    ACCMT_COMPARE_CASE(Eq) ACCMT_COMPARE_CASE(Ne) ACCMT_COMPARE_CASE(Lt) ACCMT_COMPARE_CASE(Le)
+    ACCMT_COMPARE_CASE(Gt) ACCMT_COMPARE_CASE(Ge) ACCMT_COMPARE_CASE(LogicalAnd) ACCMT_COMPARE_CASE(LogicalOr)
+    ACCMT_COMPARE_CASE(LogicalXor)
+  }
+}
+#undef ACCMT_BINARY_CASE
+#undef ACCMT_COMPARE_CASE
+
+}  // namespace
+
+void CpuBackend::unary(ops::Unary op, const TensorRef& out, const TensorRef& in) {
+  dispatch_all(in.dtype, [&]<class T>() { unary_typed<T>(op, out, in); });
+}
+
+void CpuBackend::binary(ops::Binary op, const TensorRef& out, const TensorRef& a, const TensorRef& b) {
+  dispatch_all(a.dtype, [&]<class T>() { binary_typed<T>(op, out, a, b); });
+}
+
+void CpuBackend::where(const TensorRef& out, const TensorRef& cond, const TensorRef& a, const TensorRef& b) {
+  dispatch_all(out.dtype, [&]<class T>() {
+    StridedLoop<4> loop({&out, &cond, &a, &b});
+    loop.run([&](const std::array<char*, 4>& p, const std::array<int64_t, 4>& st, int64_t n) {
+      for (int64_t i = 0; i < n; ++i) {
+        bool c = *reinterpret_cast<const bool*>(p[1] + i * st[1]);
+        *reinterpret_cast<T*>(p[0] + i * st[0]) = c ? *reinterpret_cast<const T*>(p[2] + i * st[2])
+                                                    : *reinterpret_cast<const T*>(p[3] + i * st[3]);
+      }
+    });
+  });
+}
+
+void CpuBackend::clamp(const TensorRef& out, const TensorRef& in, const Scalar* lo, const Scalar* hi) {
+  dispatch_all(in.dtype, [&]<class T>() {
+    using A = acc_t<T>;
+    const bool has_lo = lo != nullptr, has_hi = hi != nullptr;
+    const A l = has_lo ? lo->to<A>() : A(0), h = has_hi ? hi->to<A>() : A(0);
+    map1<T>(out, in, [=](T x) {
+      A v = A(x);
+      if (has_lo && v < l) v = l;  // NaN compares false and passes through
+      if (has_hi && v > h) v = h;
+      return T(v);
+    });
+  });
+}
+
+}  // namespace accmt::kernels::cpu
