@@ -29,25 +29,56 @@ void check_inplace(const Tensor& self, const char* op) {
                 "operation; wrap the update in NoGradGuard or work on a clone");
 }
 
+namespace {
+// An in-place write into a view of a tensor in the graph: the base's history becomes
+// "old base with the view's region replaced by `result`", and the view is re-derived from
+// the new base (the idea behind PyTorch's CopySlices).
+void rebase_view_history(Tensor& self, const Tensor& result, const char* op) {
+  Tensor base = self.base();
+  ACCMT_CHECK(base.is_contiguous(), op, ": in-place writes into a view need a contiguous base tensor for autograd; "
+              "the base has shape ", shape_str(base.sizes()), " and strides ", shape_str(base.strides()));
+  Shape vsizes = self.sizes(), vstrides = self.strides();
+  int64_t rel_offset = self.storage_offset() - base.storage_offset();
+  DType result_dtype = result.dtype();
+  record("copy_slices", {base, result}, {base}, [=](const Grads& g) -> std::vector<Tensor> {
+    Tensor gb = g[0].contiguous();
+    std::vector<Tensor> r(2);
+    if (g.needs_input(0)) {
+      // The overwritten region gets no gradient from the old base.
+      Tensor keep = ones_like(gb);
+      native::fill_(make_view(keep, vsizes, vstrides, rel_offset), 0);
+      r[0] = gb * keep;
+    }
+    if (g.needs_input(1)) r[1] = gb.as_strided(vsizes, vstrides, gb.storage_offset() + rel_offset).to(result_dtype);
+    return r;
+  });
+  Tensor fresh = base.as_strided(vsizes, vstrides, self.storage_offset());
+  AutogradMeta& meta = self.impl()->meta();
+  meta.grad_fn = fresh.grad_fn();
+  meta.output_nr = 0;
+  meta.requires_grad = true;
+}
+}  // namespace
+
 Tensor& commit_inplace(Tensor& self, const Tensor& result, const char* op) {
   check_inplace(self, op);
   ACCMT_CHECK(result.sizes() == self.sizes(), op, ": the result shape ", shape_str(result.sizes()),
               " does not match the in-place target's shape ", shape_str(self.sizes()), " (broadcasting cannot grow self)");
   bool had_grad = result.requires_grad();
-  if (had_grad && self.is_view() && self.base().requires_grad())
-    throw Error(std::string(op) + ": in-place operations on views of tensors that are part of an autograd graph are "
-                "not supported yet; apply the operation out of place (e.g. y = y.op(...)) or clone the view first");
   {
     NoGradGuard guard;
     native::copy_(self, result);
   }
   bump_version(self);
-  if (had_grad) {
-    AutogradMeta& meta = self.impl()->meta();
-    meta.grad_fn = result.grad_fn();
-    meta.output_nr = result.impl()->autograd->output_nr;
-    meta.requires_grad = true;
+  if (!had_grad) return self;
+  if (self.is_view()) {
+    rebase_view_history(self, result, op);
+    return self;
   }
+  AutogradMeta& meta = self.impl()->meta();
+  meta.grad_fn = result.grad_fn();
+  meta.output_nr = result.impl()->autograd->output_nr;
+  meta.requires_grad = true;
   return self;
 }
 

@@ -1,5 +1,6 @@
 // The autograd members of Tensor.
 #include <atomic>
+#include <cctype>
 
 #include "autograd/grad_mode.hpp"
 #include "autograd/node.hpp"
@@ -42,6 +43,22 @@ void Tensor::set_grad(const Tensor& g) const {
 std::shared_ptr<autograd::Node> Tensor::grad_fn() const {
   AutogradMeta* m = meta_or_null(*this);
   return m ? m->grad_fn : nullptr;
+}
+
+std::string grad_fn_label(const Tensor& t) {
+  auto fn = t.grad_fn();
+  if (!fn) return "";
+  std::string name;
+  bool upper = true;  // "index_select" -> "IndexSelectBackward0"
+  for (char c : fn->name()) {
+    if (c == '_') {
+      upper = true;
+      continue;
+    }
+    name += upper ? static_cast<char>(std::toupper(static_cast<unsigned char>(c))) : c;
+    upper = false;
+  }
+  return name + "Backward0";
 }
 
 bool Tensor::is_leaf() const { return grad_fn() == nullptr; }

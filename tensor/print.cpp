@@ -132,7 +132,7 @@ std::string Tensor::str() const {
   if (device().is_cuda()) os << ", device='" << device().str() << "'";
   if (!default_dtype) os << ", dtype=" << dtype_name(dtype());
   if (requires_grad()) {
-    if (grad_fn()) os << ", grad_fn=<" << "Backward>";
+    if (grad_fn()) os << ", grad_fn=<" << grad_fn_label(*this) << ">";
     else os << ", requires_grad=True";
   }
   os << ")";

@@ -52,5 +52,7 @@ Tensor make_view(const Tensor& base, Shape sizes, Shape strides, int64_t offset)
 Tensor restride_fresh(const Tensor& fresh, Shape sizes, Shape strides);
 void bump_version(const Tensor& t);
 int64_t normalize_dim(int64_t dim, int64_t ndim, const char* op);
+// "MulBackward0"-style label of t's grad_fn for printing (defined by the autograd layer).
+std::string grad_fn_label(const Tensor& t);
 
 }  // namespace accmt

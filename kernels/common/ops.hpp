@@ -117,8 +117,10 @@ template <class T> ACCMT_HOST_DEVICE inline T apply_unary(Unary op, T x) {
 }
 
 template <class T> ACCMT_HOST_DEVICE inline T int_floor_div(T a, T b) {
-  T q = a / b;
-  if ((a % b != 0) && ((a < 0) != (b < 0))) q -= 1;
+  T q = T(a / b);
+  if constexpr (std::is_signed_v<T>) {
+    if ((a % b != 0) && ((a < 0) != (b < 0))) q -= 1;
+  }
   return q;
 }
 

@@ -38,7 +38,8 @@ template <class T> void reduce_one(Reduce op, const StridedLoop<1>& proto, char*
     }
     case Reduce::Prod: {
       sum_t<T> acc = 1;
-      each([&](A v, int64_t) { acc *= v; });
+      if constexpr (std::is_same_v<A, bool>) each([&](A v, int64_t) { acc = acc && v; });
+      else each([&](A v, int64_t) { acc *= v; });
       *reinterpret_cast<T*>(out) = T(static_cast<A>(acc));
       return;
     }
