@@ -27,6 +27,7 @@ std::vector<Tensor> FunctionNode::apply(std::vector<Tensor>&& grads) {
       g.out[i] = native::empty(outputs[i].sizes, outputs[i].dtype, outputs[i].device);
       native::fill_(g.out[i], 0);
     }
+  g.node = shared_from_this();
   g.needs.resize(next_edges.size());
   for (size_t i = 0; i < next_edges.size(); ++i) g.needs[i] = next_edges[i].valid();
   return fn_(g);
@@ -58,10 +59,23 @@ std::vector<Tensor> AccumulateGrad::apply(std::vector<Tensor>&& grads) {
   return {};
 }
 
-SavedTensor::SavedTensor(const Tensor& t, bool is_output) {
+SavedTensor::SavedTensor(const Tensor& t, bool is_output, uint32_t output_nr)
+    : is_output_(is_output), output_nr_(output_nr) {
   if (!t.defined()) return;
   tensor_ = is_output ? t.detach() : t;
   version_ = t.version();
+}
+
+Tensor SavedTensor::get(const Grads& g) const {
+  Tensor t = get();
+  if (!is_output_ || !t.defined() || !GradMode::is_enabled() || !g.node) return t;
+  // Double backward: the saved output must carry its producer's history.
+  Tensor attached = t.detach();
+  AutogradMeta& meta = attached.impl()->meta();
+  meta.grad_fn = g.node;
+  meta.output_nr = output_nr_;
+  meta.requires_grad = true;
+  return attached;
 }
 
 Tensor SavedTensor::get() const {

@@ -53,6 +53,7 @@ class Node : public std::enable_shared_from_this<Node> {
 struct Grads {
   std::vector<Tensor> out;
   std::vector<bool> needs;
+  std::shared_ptr<Node> node;  // the node running this backward
   const Tensor& operator[](size_t i) const { return out[i]; }
   bool needs_input(size_t i) const { return i < needs.size() && needs[i]; }
 };
@@ -89,14 +90,18 @@ class AccumulateGrad : public Node {
 class SavedTensor {
  public:
   SavedTensor() = default;
-  // Outputs of the op itself are saved without their grad_fn (no reference cycle).
-  SavedTensor(const Tensor& t, bool is_output = false);
+  // Outputs of the op itself are saved without their grad_fn (no reference cycle); get(g)
+  // reattaches the running node while a create_graph backward needs their history.
+  SavedTensor(const Tensor& t, bool is_output = false, uint32_t output_nr = 0);
   Tensor get() const;
+  Tensor get(const Grads& g) const;
   bool defined() const { return tensor_.defined(); }
 
  private:
   Tensor tensor_;
   uint64_t version_ = 0;
+  bool is_output_ = false;
+  uint32_t output_nr_ = 0;
 };
 
 // Where a tensor's gradient flows: its grad_fn output, its leaf accumulator, or nowhere.

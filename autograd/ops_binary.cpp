@@ -95,7 +95,7 @@ Tensor binary_op(Binary op, const Tensor& a, const Tensor& b) {
     Shape sa_shape = a.sizes(), sb_shape = b.sizes();
     DType adt = a.dtype(), bdt = b.dtype();
     autograd::record(name, {a, b}, {out}, [=](const Grads& g) -> std::vector<Tensor> {
-      Tensor av = sa.get(), bv = sb.get(), ov = so.get();
+      Tensor av = sa.get(), bv = sb.get(), ov = so.get(g);
       auto [ga, gb] = binary_backward(op, g[0], av, bv, ov, g.needs_input(0), g.needs_input(1));
       std::vector<Tensor> r(2);
       if (g.needs_input(0) && ga.defined()) r[0] = native::cast(sum_to(ga, sa_shape), adt);
@@ -212,9 +212,11 @@ Tensor where(const Tensor& cond, const Scalar& a, const Tensor& b) {
 
 Tensor Tensor::masked_fill(const Tensor& mask, const Scalar& value) const {
   ACCMT_CHECK(mask.dtype() == DType::Bool, "masked_fill: expected a bool mask, got ", dtype_name(mask.dtype()));
-  Shape shape = broadcast_shapes(sizes(), mask.sizes());
-  ACCMT_CHECK(shape == sizes(), "masked_fill: mask of shape ", shape_str(mask.sizes()),
-              " cannot be broadcast to the input shape ", shape_str(sizes()));
+  bool fits = mask.dim() <= dim();
+  for (int64_t i = 1; fits && i <= mask.dim(); ++i)
+    fits = mask.size(-i) == 1 || mask.size(-i) == size(-i);
+  ACCMT_CHECK(fits, "masked_fill: mask of shape ", shape_str(mask.sizes()), " cannot be broadcast to the input shape ",
+              shape_str(sizes()));
   return where(mask, autograd::scalar_like(value, *this, dtype()), *this);
 }
 
@@ -229,10 +231,10 @@ Tensor& Tensor::sub_(const Tensor& o, const Scalar& alpha) {
 }
 Tensor& Tensor::mul_(const Tensor& o) { return inplace_binary(*this, Binary::Mul, o, "mul_"); }
 Tensor& Tensor::div_(const Tensor& o) { return inplace_binary(*this, Binary::Div, o, "div_"); }
-Tensor& Tensor::add_(const Scalar& o) { return inplace_binary(*this, Binary::Add, autograd::scalar_like(o, *this, dtype()), "add_"); }
-Tensor& Tensor::sub_(const Scalar& o) { return inplace_binary(*this, Binary::Sub, autograd::scalar_like(o, *this, dtype()), "sub_"); }
-Tensor& Tensor::mul_(const Scalar& o) { return inplace_binary(*this, Binary::Mul, autograd::scalar_like(o, *this, dtype()), "mul_"); }
-Tensor& Tensor::div_(const Scalar& o) { return inplace_binary(*this, Binary::Div, autograd::scalar_like(o, *this, dtype()), "div_"); }
+Tensor& Tensor::add_(const Scalar& o) { return inplace_binary(*this, Binary::Add, scalar_operand(*this, o), "add_"); }
+Tensor& Tensor::sub_(const Scalar& o) { return inplace_binary(*this, Binary::Sub, scalar_operand(*this, o), "sub_"); }
+Tensor& Tensor::mul_(const Scalar& o) { return inplace_binary(*this, Binary::Mul, scalar_operand(*this, o), "mul_"); }
+Tensor& Tensor::div_(const Scalar& o) { return inplace_binary(*this, Binary::Div, scalar_operand(*this, o), "div_"); }
 Tensor& Tensor::pow_(const Scalar& e) { return inplace_binary(*this, Binary::Pow, autograd::scalar_like(e, *this, dtype()), "pow_"); }
 
 Tensor& Tensor::masked_fill_(const Tensor& mask, const Scalar& value) {

@@ -40,10 +40,10 @@ Tensor Tensor::to(Device device, bool copy) const { return to(device, dtype(), c
 Tensor& Tensor::copy_(const Tensor& src) {
   autograd::check_inplace(*this, "copy_");
   native::check_defined("copy_", src);
-  broadcast_shapes(src.sizes(), sizes());
   ACCMT_CHECK(broadcast_shapes(src.sizes(), sizes()) == sizes(), "copy_: source of shape ", shape_str(src.sizes()),
               " cannot be broadcast to the destination shape ", shape_str(sizes()));
-  if (!autograd::needs_grad({*this, src})) {
+  bool in_graph = autograd::needs_grad({*this, src}) || (is_view() && autograd::needs_grad({base()}));
+  if (!in_graph) {
     native::copy_(*this, src);
     bump_version(*this);
     return *this;
@@ -53,13 +53,14 @@ Tensor& Tensor::copy_(const Tensor& src) {
 
 Tensor& Tensor::fill_(const Scalar& value) {
   autograd::check_inplace(*this, "fill_");
-  native::fill_(*this, value);
-  bump_version(*this);
-  if (autograd::needs_grad({*this})) {
-    // The old values no longer matter: their gradient is zero.
-    autograd::record("fill_", {*this}, {*this}, [](const Grads& g) -> std::vector<Tensor> { return {zeros_like(g[0])}; });
+  bool in_graph = autograd::needs_grad({*this}) || (is_view() && autograd::needs_grad({base()}));
+  if (!in_graph) {
+    native::fill_(*this, value);
+    bump_version(*this);
+    return *this;
   }
-  return *this;
+  // commit_inplace gives the overwritten values a zero gradient (views included).
+  return autograd::commit_inplace(*this, full(sizes(), value, options()), "fill_");
 }
 
 Tensor& Tensor::zero_() { return fill_(0); }

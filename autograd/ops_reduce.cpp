@@ -66,7 +66,7 @@ Tensor Tensor::prod(int64_t d, bool keepdim) const {
     autograd::record("prod", {*this}, {out}, [=](const Grads& g) -> std::vector<Tensor> {
       Tensor x = sx.get();
       // Product of the others: out / x where x != 0, else recomputed without that element.
-      Tensor o = unreduce(so.get(), in_shape, dims, keepdim);
+      Tensor o = unreduce(so.get(g), in_shape, dims, keepdim);
       Tensor gg = unreduce(g[0], in_shape, dims, keepdim);
       Tensor zero_mask = x.eq(Scalar(0));
       if (!zero_mask.any().item<bool>()) return {gg * o / x};
@@ -205,7 +205,7 @@ Tensor Tensor::norm(double p, const Shape& dims_in, bool keepdim) const {
       Shape in_shape = sizes();
       Shape nd = native::normalize_dims(dims, dim(), "norm");
       autograd::record("norm", {*this}, {out}, [=](const Grads& g) -> std::vector<Tensor> {
-        Tensor o = unreduce(so.get(), in_shape, nd, keepdim);
+        Tensor o = unreduce(so.get(g), in_shape, nd, keepdim);
         Tensor gg = unreduce(g[0], in_shape, nd, keepdim);
         Tensor scale = where(o.eq(Scalar(0)), Scalar(0), gg / o);
         return {sx.get() * scale};
@@ -246,7 +246,7 @@ Tensor Tensor::softmax(int64_t d) const {
     SavedTensor so(out, true);
     int64_t dd = normalize_dim(d, dim(), "softmax");
     autograd::record("softmax", {x}, {out}, [so, dd](const Grads& g) -> std::vector<Tensor> {
-      Tensor y = so.get();
+      Tensor y = so.get(g);
       Tensor gy = g[0] * y;
       return {gy - y * gy.sum({dd}, true)};
     });
@@ -262,7 +262,7 @@ Tensor Tensor::log_softmax(int64_t d) const {
     SavedTensor so(out, true);
     int64_t dd = normalize_dim(d, dim(), "log_softmax");
     autograd::record("log_softmax", {x}, {out}, [so, dd](const Grads& g) -> std::vector<Tensor> {
-      Tensor y = so.get();
+      Tensor y = so.get(g);
       return {g[0] - y.exp() * g[0].sum({dd}, true)};
     });
   }

@@ -39,8 +39,39 @@ const char* unary_name(Unary op) {
   return "unary";
 }
 
+// The activations' backward as differentiable tensor ops, for create_graph (the fused
+// kernels used otherwise have no backward of their own).
+Tensor activation_backward_composite(Unary op, const Tensor& g, const Tensor& x, const Tensor& out) {
+  switch (op) {
+    case Unary::Tanh: return g * (1 - out.square());
+    case Unary::Sigmoid: return g * out * (1 - out);
+    case Unary::Relu: return where(out.gt(Scalar(0)), g, Scalar(0));
+    case Unary::GeluExact: {
+      Tensor cdf = ((x * M_SQRT1_2).erf() + 1) * 0.5;
+      Tensor pdf = (x.square() * -0.5).exp() * (M_2_SQRTPI * M_SQRT1_2 * 0.5);
+      return g * (cdf + x * pdf);
+    }
+    case Unary::GeluTanh: {
+      const double k = M_2_SQRTPI * M_SQRT1_2, c = 0.044715;
+      Tensor t = ((x + x.pow(3) * c) * k).tanh();
+      Tensor dinner = (x.square() * (3 * c) + 1) * k;
+      return g * ((t + 1) * 0.5 + x * (1 - t.square()) * dinner * 0.5);
+    }
+    case Unary::Silu: {
+      Tensor s = x.sigmoid();
+      return g * s * (x * (1 - s) + 1);
+    }
+    case Unary::Softplus: return where(x.gt(Scalar(20)), g, g * x.sigmoid());
+    default: return Tensor();
+  }
+}
+
 // d out / d x times g, written with differentiable tensor ops (so create_graph works).
 Tensor unary_backward(Unary op, const Tensor& g, const Tensor& x, const Tensor& out) {
+  if (autograd::GradMode::is_enabled()) {
+    Tensor composite = activation_backward_composite(op, g, x, out);
+    if (composite.defined()) return composite;
+  }
   switch (op) {
     case Unary::Neg: return g.neg();
     case Unary::Abs: return g * x.sign();
@@ -99,7 +130,7 @@ Tensor unary_op(Unary op, const Tensor& x_in) {
     bool use_out = backward_uses_output(op);
     SavedTensor saved = use_out ? SavedTensor(out, true) : SavedTensor(x_in);
     autograd::record(name, {x_in}, {out}, [op, saved, use_out](const Grads& g) -> std::vector<Tensor> {
-      Tensor v = saved.get();
+      Tensor v = use_out ? saved.get(g) : saved.get();
       return {use_out ? unary_backward(op, g[0], Tensor(), v) : unary_backward(op, g[0], v, Tensor())};
     });
   }

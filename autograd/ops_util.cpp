@@ -64,20 +64,27 @@ Tensor& commit_inplace(Tensor& self, const Tensor& result, const char* op) {
   check_inplace(self, op);
   ACCMT_CHECK(result.sizes() == self.sizes(), op, ": the result shape ", shape_str(result.sizes()),
               " does not match the in-place target's shape ", shape_str(self.sizes()), " (broadcasting cannot grow self)");
-  bool had_grad = result.requires_grad();
+  bool in_graph = GradMode::is_enabled() && (self.requires_grad() || (self.is_view() && self.base().requires_grad()));
+  Tensor res = result;
+  if (!res.requires_grad() && in_graph) {
+    // Constant values overwrite self: the old values get a zero gradient, but self stays
+    // in the graph (as in PyTorch, where y.fill_(0) keeps requires_grad).
+    res = result.detach();
+    record(op, {self}, {res}, [](const Grads& g) -> std::vector<Tensor> { return {zeros_like(g[0])}; });
+  }
   {
     NoGradGuard guard;
-    native::copy_(self, result);
+    native::copy_(self, res);
   }
   bump_version(self);
-  if (!had_grad) return self;
+  if (!res.requires_grad()) return self;
   if (self.is_view()) {
-    rebase_view_history(self, result, op);
+    rebase_view_history(self, res, op);
     return self;
   }
   AutogradMeta& meta = self.impl()->meta();
-  meta.grad_fn = result.grad_fn();
-  meta.output_nr = result.impl()->autograd->output_nr;
+  meta.grad_fn = res.grad_fn();
+  meta.output_nr = res.impl()->autograd->output_nr;
   meta.requires_grad = true;
   return self;
 }
