@@ -113,9 +113,10 @@ std::vector<Tensor> run_backward(const std::vector<Tensor>& roots, const std::ve
     }
     bool run = true;
     if (captures) {
+      auto* leaf_sink = dynamic_cast<AccumulateGrad*>(node.get());
       for (Capture& c : *captures)
         if (c.node == node.get() && c.input_nr < inputs.size() && inputs[c.input_nr].defined())
-          c.grad = accumulate(c.grad, inputs[c.input_nr]);
+          c.grad = accumulate(c.grad, leaf_sink ? leaf_sink->run_hooks(inputs[c.input_nr]) : inputs[c.input_nr]);
       run = needed[node.get()] && dynamic_cast<AccumulateGrad*>(node.get()) == nullptr;
     }
     std::vector<Tensor> outputs;

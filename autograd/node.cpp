@@ -33,14 +33,19 @@ std::vector<Tensor> FunctionNode::apply(std::vector<Tensor>&& grads) {
   return fn_(g);
 }
 
+Tensor AccumulateGrad::run_hooks(Tensor g) const {
+  for (auto& [handle, hook] : leaf_.impl()->meta().leaf_hooks) {
+    Tensor replaced = hook(g);
+    if (replaced.defined()) g = replaced;
+  }
+  return g;
+}
+
 std::vector<Tensor> AccumulateGrad::apply(std::vector<Tensor>&& grads) {
   Tensor g = std::move(grads[0]);
   if (!g.defined()) return {};
   AutogradMeta& meta = leaf_.impl()->meta();
-  for (auto& [handle, hook] : meta.leaf_hooks) {
-    Tensor replaced = hook(g);
-    if (replaced.defined()) g = replaced;
-  }
+  g = run_hooks(std::move(g));
   Tensor current = meta.grad;
   if (!current.defined()) {
     // Keep the incoming buffer if nothing else can see it; otherwise copy, so two
@@ -88,7 +93,28 @@ Tensor SavedTensor::get() const {
   return tensor_;
 }
 
+bool refresh_stale_view(const Tensor& t) {
+  TensorImpl& impl = *t.impl();
+  if (!impl.view_base || impl.view_version == impl.version->load()) return false;
+  Tensor base(impl.view_base);
+  if (!base.requires_grad()) return false;
+  // The base (or a sibling view) was written in place after this view's history was
+  // recorded: derive the view again from the base's current history.
+  Tensor fresh;
+  {
+    EnableGradGuard grad_on;
+    fresh = base.as_strided(t.sizes(), t.strides(), t.storage_offset());
+  }
+  AutogradMeta& meta = impl.meta();
+  meta.grad_fn = fresh.grad_fn();
+  meta.output_nr = 0;
+  meta.requires_grad = true;
+  impl.view_version = impl.version->load();
+  return true;
+}
+
 Edge gradient_edge(const Tensor& t) {
+  if (t.defined()) refresh_stale_view(t);
   if (!t.defined() || !t.impl()->autograd) return {};
   AutogradMeta& meta = *t.impl()->autograd;
   if (meta.grad_fn) return {meta.grad_fn, meta.output_nr};
@@ -123,6 +149,7 @@ void record(const char* name, const std::vector<Tensor>& inputs, const std::vect
     meta.requires_grad = true;
     meta.grad_fn = node;
     meta.output_nr = static_cast<uint32_t>(i);
+    out.impl()->view_version = out.impl()->version->load();
   }
 }
 

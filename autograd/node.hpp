@@ -81,6 +81,8 @@ class AccumulateGrad : public Node {
   std::string name() const override { return "AccumulateGrad"; }
   std::vector<Tensor> apply(std::vector<Tensor>&& grads) override;
   const Tensor& leaf() const { return leaf_; }
+  // The leaf's tensor hooks applied to an incoming gradient (also used by grad()).
+  Tensor run_hooks(Tensor g) const;
 
  private:
   Tensor leaf_;
@@ -106,6 +108,9 @@ class SavedTensor {
 
 // Where a tensor's gradient flows: its grad_fn output, its leaf accumulator, or nowhere.
 Edge gradient_edge(const Tensor& t);
+// Re-derives a view's history from its base if the base changed in place since the view's
+// history was recorded; returns whether it did.
+bool refresh_stale_view(const Tensor& t);
 
 // Records `fn` as the backward of an op with `inputs` and `outputs` when grad mode is on
 // and some input requires grad. Marks outputs as requiring grad.

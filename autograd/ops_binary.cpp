@@ -11,16 +11,6 @@ using ops::Binary;
 
 namespace {
 
-const char* binary_name(Binary op) {
-  switch (op) {
-    case Binary::Add: return "add"; case Binary::Sub: return "sub"; case Binary::Mul: return "mul";
-    case Binary::Div: return "div"; case Binary::Pow: return "pow"; case Binary::Maximum: return "maximum";
-    case Binary::Minimum: return "minimum"; case Binary::Remainder: return "remainder";
-    case Binary::FloorDivide: return "floor_divide"; case Binary::Atan2: return "atan2";
-    default: return "binary";
-  }
-}
-
 // Gradients (for a and b, before sum_to) of out = op(a, b) given upstream g.
 std::pair<Tensor, Tensor> binary_backward(Binary op, const Tensor& g, const Tensor& a, const Tensor& b,
                                           const Tensor& out, bool need_a, bool need_b) {
@@ -71,7 +61,7 @@ std::pair<Tensor, Tensor> binary_backward(Binary op, const Tensor& g, const Tens
 
 // out = op(a, b) for arithmetic ops, recording autograd.
 Tensor binary_op(Binary op, const Tensor& a, const Tensor& b) {
-  const char* name = binary_name(op);
+  const char* name = ops::name(op);
   native::check_defined(name, a);
   native::check_defined(name, b);
   DType dt = result_type(a, b);
@@ -112,8 +102,8 @@ Tensor scalar_operand(const Tensor& a, const Scalar& s) {
 }
 
 Tensor compare(Binary op, const Tensor& a, const Tensor& b) {
-  native::check_defined("comparison", a);
-  native::check_defined("comparison", b);
+  native::check_defined(ops::name(op), a);
+  native::check_defined(ops::name(op), b);
   return native::binary(op, a, b, result_type(a, b));
 }
 
@@ -127,8 +117,9 @@ Tensor& inplace_binary(Tensor& self, Binary op, const Tensor& other, const char*
   bool castable = !(is_floating(dt) && !is_floating(self.dtype())) && !(dt != DType::Bool && self.dtype() == DType::Bool);
   ACCMT_CHECK(castable, name, ": result type ", dtype_name(dt), " cannot be cast to the in-place target's dtype ",
               dtype_name(self.dtype()));
+  ACCMT_CHECK(broadcast_shapes_for(name, self.sizes(), other.sizes()) == self.sizes(), name, ": the other operand of shape ",
+              shape_str(other.sizes()), " cannot be broadcast to the in-place target's shape ", shape_str(self.sizes()));
   if (!autograd::needs_grad({self, other})) {
-    broadcast_shapes(self.sizes(), other.sizes());
     native::binary_out(op, self, self, other);
     bump_version(self);
     return self;

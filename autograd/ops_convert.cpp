@@ -40,7 +40,7 @@ Tensor Tensor::to(Device device, bool copy) const { return to(device, dtype(), c
 Tensor& Tensor::copy_(const Tensor& src) {
   autograd::check_inplace(*this, "copy_");
   native::check_defined("copy_", src);
-  ACCMT_CHECK(broadcast_shapes(src.sizes(), sizes()) == sizes(), "copy_: source of shape ", shape_str(src.sizes()),
+  ACCMT_CHECK(broadcast_shapes_for("copy_", src.sizes(), sizes()) == sizes(), "copy_: source of shape ", shape_str(src.sizes()),
               " cannot be broadcast to the destination shape ", shape_str(sizes()));
   bool in_graph = autograd::needs_grad({*this, src}) || (is_view() && autograd::needs_grad({base()}));
   if (!in_graph) {

@@ -62,7 +62,7 @@ Tensor Tensor::index_select(int64_t d, const Tensor& index) const {
   if (autograd::needs_grad({*this})) {
     Shape in_shape = sizes();
     Tensor idx = index.detach();
-    int64_t dd = normalize_dim(d, dim(), "index_select");
+    int64_t dd = normalize_dim(d, sizes(), "index_select");
     autograd::record("index_select", {*this}, {out}, [in_shape, idx, dd](const Grads& g) -> std::vector<Tensor> {
       Tensor z = zeros(in_shape, {.dtype = g[0].dtype(), .device = g[0].device()});
       return {z.index_add(dd, idx.reshape({-1}), g[0])};
@@ -75,7 +75,7 @@ Tensor Tensor::index_add(int64_t d, const Tensor& index, const Tensor& source, c
   Tensor out = native::index_add(*this, d, index, source, alpha);
   if (autograd::needs_grad({*this, source})) {
     Tensor idx = index.detach();
-    int64_t dd = normalize_dim(d, dim(), "index_add");
+    int64_t dd = normalize_dim(d, sizes(), "index_add");
     DType src_dtype = source.dtype();
     autograd::record("index_add", {*this, source}, {out}, [=](const Grads& g) -> std::vector<Tensor> {
       std::vector<Tensor> r(2);
@@ -96,6 +96,14 @@ Tensor embedding(const Tensor& weight, const Tensor& indices) {
   native::check_defined("embedding", indices);
   ACCMT_CHECK(weight.dim() == 2, "embedding: expected a 2-D weight [num_embeddings, dim], got ",
               shape_str(weight.sizes()));
+  // Checked here (on CPU, where reading is cheap) so the error names embedding, not index_select.
+  bool int_indices = indices.dtype() == DType::Int64 || indices.dtype() == DType::Int32;
+  if (int_indices && indices.numel() > 0 && indices.device().is_cpu()) {
+    int64_t lo = indices.min().item<int64_t>(), hi = indices.max().item<int64_t>();
+    ACCMT_CHECK(lo >= 0 && hi < weight.size(0), "embedding: index ", (lo < 0 ? lo : hi),
+                " is out of range for a weight of shape ", shape_str(weight.sizes()), " (indices shape ",
+                shape_str(indices.sizes()), ")");
+  }
   Shape out_shape = indices.sizes();
   out_shape.push_back(weight.size(1));
   return weight.index_select(0, indices.reshape({-1})).view(out_shape);
@@ -112,7 +120,7 @@ Tensor one_hot(const Tensor& indices, int64_t num_classes) {
   if (indices.numel() > 0) {
     int64_t lo = indices.min().item<int64_t>(), hi = indices.max().item<int64_t>();
     ACCMT_CHECK(lo >= 0 && hi < num_classes, "one_hot: class values must be in [0, ", num_classes, "), got ",
-                (lo < 0 ? lo : hi));
+                (lo < 0 ? lo : hi), " (indices shape ", shape_str(indices.sizes()), ")");
   }
   Shape shape = indices.sizes();
   shape.push_back(num_classes);
@@ -141,13 +149,13 @@ Tensor Tensor::triu(int64_t diagonal) const { return triangle(*this, diagonal, f
 
 std::pair<Tensor, Tensor> Tensor::topk(int64_t k, int64_t d, bool largest, bool sorted) const {
   auto [values, indices] = native::topk(*this, k, d, largest, sorted);
-  if (autograd::needs_grad({*this}) && dim() > 0) values = gather(normalize_dim(d, dim(), "topk"), indices);
+  if (autograd::needs_grad({*this}) && dim() > 0) values = gather(normalize_dim(d, sizes(), "topk"), indices);
   return {values, indices};
 }
 
 std::pair<Tensor, Tensor> Tensor::sort(int64_t d, bool descending, bool stable) const {
   auto [values, indices] = native::sort(*this, d, descending, stable);
-  if (autograd::needs_grad({*this}) && dim() > 0) values = gather(normalize_dim(d, dim(), "sort"), indices);
+  if (autograd::needs_grad({*this}) && dim() > 0) values = gather(normalize_dim(d, sizes(), "sort"), indices);
   return {values, indices};
 }
 
@@ -166,7 +174,7 @@ Tensor cat(const std::vector<Tensor>& tensors, int64_t dim) {
   if (parts.empty()) return tensors[0].clone();
   const Tensor& ref = parts[0];
   ACCMT_CHECK(ref.dim() > 0, "cat: zero-dimensional tensors cannot be concatenated");
-  int64_t d = normalize_dim(dim, ref.dim(), "cat");
+  int64_t d = normalize_dim(dim, ref.sizes(), "cat");
   DType dt = ref.dtype();
   int64_t total = 0;
   for (size_t i = 0; i < parts.size(); ++i) {

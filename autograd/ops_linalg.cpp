@@ -85,7 +85,7 @@ Tensor matmul(const Tensor& a, const Tensor& b) {
   ACCMT_CHECK(k == k2, "matmul: shapes ", shape_str(a.sizes()), " and ", shape_str(b.sizes()),
               " cannot be multiplied (inner sizes ", k, " and ", k2, ")");
   Shape batch_a(a3.sizes().begin(), a3.sizes().end() - 2), batch_b(b3.sizes().begin(), b3.sizes().end() - 2);
-  Shape batch = broadcast_shapes(batch_a, batch_b);
+  Shape batch = broadcast_shapes_for("matmul", batch_a, batch_b);
   int64_t nb = 1, nba = 1, nbb = 1;
   for (int64_t v : batch) nb *= v;
   for (int64_t v : batch_a) nba *= v;
@@ -109,7 +109,7 @@ Tensor matmul(const Tensor& a, const Tensor& b) {
 
 Tensor addmm(const Tensor& input, const Tensor& m1, const Tensor& m2, const Scalar& beta, const Scalar& alpha) {
   Tensor prod = mm(m1, m2);
-  ACCMT_CHECK(broadcast_shapes(input.sizes(), prod.sizes()) == prod.sizes(), "addmm: input of shape ",
+  ACCMT_CHECK(broadcast_shapes_for("addmm", input.sizes(), prod.sizes()) == prod.sizes(), "addmm: input of shape ",
               shape_str(input.sizes()), " cannot be broadcast to the product shape ", shape_str(prod.sizes()));
   if (alpha.to_double() != 1.0) prod = prod * alpha;
   if (beta.to_double() == 0.0) return prod;  // like PyTorch, input is ignored (even NaNs) when beta is 0

@@ -31,7 +31,7 @@ DType sum_dtype(DType in) { return is_integral(in, true) ? DType::Int64 : in; }
 
 Tensor Tensor::sum(const Shape& dims_in, bool keepdim, std::optional<DType> dt) const {
   native::check_defined("sum", *this);
-  Shape dims = native::normalize_dims(all_dims_if_empty(dims_in, dim()), dim(), "sum");
+  Shape dims = native::normalize_dims(all_dims_if_empty(dims_in, dim()), sizes(), "sum");
   Tensor out = native::reduce(Reduce::Sum, *this, dims, keepdim, dt.value_or(sum_dtype(dtype())));
   if (is_floating(out.dtype()) && autograd::needs_grad({*this})) {
     Shape in_shape = sizes();
@@ -48,7 +48,7 @@ Tensor Tensor::mean(const Shape& dims_in, bool keepdim) const {
   native::check_defined("mean", *this);
   ACCMT_CHECK(is_floating(dtype()), "mean: expected a floating tensor, got ", dtype_name(dtype()),
               "; convert it with to(DType::Float32) first");
-  Shape dims = native::normalize_dims(all_dims_if_empty(dims_in, dim()), dim(), "mean");
+  Shape dims = native::normalize_dims(all_dims_if_empty(dims_in, dim()), sizes(), "mean");
   int64_t count = 1;
   for (int64_t d : dims) count *= sizes()[d];
   return sum(dims, keepdim).div(Scalar(static_cast<double>(count)));
@@ -57,7 +57,7 @@ Tensor Tensor::mean() const { return mean(Shape{}, false); }
 
 Tensor Tensor::prod(int64_t d, bool keepdim) const {
   native::check_defined("prod", *this);
-  d = normalize_dim(d, dim(), "prod");
+  d = normalize_dim(d, sizes(), "prod");
   Shape dims = dim() ? Shape{d} : Shape{};
   Tensor out = native::reduce(Reduce::Prod, *this, dims, keepdim, sum_dtype(dtype()));
   if (is_floating(out.dtype()) && autograd::needs_grad({*this})) {
@@ -111,7 +111,7 @@ Tensor extremum_all(const Tensor& x, bool is_max) {
 Tensor extremum_dims(const Tensor& x, const Shape& dims_in, bool keepdim, bool is_max) {
   const char* name = is_max ? "amax" : "amin";
   native::check_defined(name, x);
-  Shape dims = native::normalize_dims(all_dims_if_empty(dims_in, x.dim()), x.dim(), name);
+  Shape dims = native::normalize_dims(all_dims_if_empty(dims_in, x.dim()), x.sizes(), name);
   Tensor out = native::reduce(is_max ? Reduce::Max : Reduce::Min, x, dims, keepdim, x.dtype());
   if (is_floating(x.dtype()) && autograd::needs_grad({x})) {
     SavedTensor sx(x), so(out, true);
@@ -130,7 +130,7 @@ Tensor extremum_dims(const Tensor& x, const Shape& dims_in, bool keepdim, bool i
 std::pair<Tensor, Tensor> extremum_dim(const Tensor& x, int64_t d, bool keepdim, bool is_max) {
   const char* name = is_max ? "max" : "min";
   native::check_defined(name, x);
-  d = normalize_dim(d, x.dim(), name);
+  d = normalize_dim(d, x.sizes(), name);
   Shape dims = x.dim() ? Shape{d} : Shape{};
   Tensor idx = native::reduce(is_max ? Reduce::ArgMax : Reduce::ArgMin, x, dims, true, DType::Int64);
   Tensor values = native::gather(x.dim() ? x : x.reshape({1}), x.dim() ? d : 0, x.dim() ? idx : idx.reshape({1}));
@@ -164,20 +164,20 @@ Tensor Tensor::amin(const Shape& dims, bool keepdim) const { return extremum_dim
 Tensor Tensor::argmax(std::optional<int64_t> d, bool keepdim) const {
   native::check_defined("argmax", *this);
   if (!d) return native::reduce(Reduce::ArgMax, contiguous().reshape({-1}), {0}, false, DType::Int64);
-  int64_t dd = normalize_dim(*d, dim(), "argmax");
+  int64_t dd = normalize_dim(*d, sizes(), "argmax");
   return native::reduce(Reduce::ArgMax, *this, dim() ? Shape{dd} : Shape{}, keepdim, DType::Int64);
 }
 Tensor Tensor::argmin(std::optional<int64_t> d, bool keepdim) const {
   native::check_defined("argmin", *this);
   if (!d) return native::reduce(Reduce::ArgMin, contiguous().reshape({-1}), {0}, false, DType::Int64);
-  int64_t dd = normalize_dim(*d, dim(), "argmin");
+  int64_t dd = normalize_dim(*d, sizes(), "argmin");
   return native::reduce(Reduce::ArgMin, *this, dim() ? Shape{dd} : Shape{}, keepdim, DType::Int64);
 }
 
 Tensor Tensor::var(const Shape& dims_in, int64_t correction, bool keepdim) const {
   native::check_defined("var", *this);
   ACCMT_CHECK(is_floating(dtype()), "var: expected a floating tensor, got ", dtype_name(dtype()));
-  Shape dims = native::normalize_dims(all_dims_if_empty(dims_in, dim()), dim(), "var");
+  Shape dims = native::normalize_dims(all_dims_if_empty(dims_in, dim()), sizes(), "var");
   int64_t n = 1;
   for (int64_t d : dims) n *= sizes()[d];
   Tensor centered = *this - mean(dims, true);
@@ -203,7 +203,7 @@ Tensor Tensor::norm(double p, const Shape& dims_in, bool keepdim) const {
     if (autograd::needs_grad({*this})) {
       SavedTensor sx(*this), so(out, true);
       Shape in_shape = sizes();
-      Shape nd = native::normalize_dims(dims, dim(), "norm");
+      Shape nd = native::normalize_dims(dims, sizes(), "norm");
       autograd::record("norm", {*this}, {out}, [=](const Grads& g) -> std::vector<Tensor> {
         Tensor o = unreduce(so.get(g), in_shape, nd, keepdim);
         Tensor gg = unreduce(g[0], in_shape, nd, keepdim);
@@ -219,7 +219,7 @@ Tensor Tensor::norm(double p, const Shape& dims_in, bool keepdim) const {
 Tensor Tensor::logsumexp(const Shape& dims_in, bool keepdim) const {
   native::check_defined("logsumexp", *this);
   Tensor x = is_floating(dtype()) ? *this : to(get_default_dtype());
-  Shape dims = native::normalize_dims(all_dims_if_empty(dims_in, dim()), dim(), "logsumexp");
+  Shape dims = native::normalize_dims(all_dims_if_empty(dims_in, dim()), sizes(), "logsumexp");
   Tensor m = x.detach().amax(dims, true);
   // An all -inf slice keeps its -inf result without NaNs from (-inf) - (-inf).
   m = where(m.eq(Scalar(-std::numeric_limits<double>::infinity())), Scalar(0), m);
@@ -230,11 +230,11 @@ Tensor Tensor::logsumexp(const Shape& dims_in, bool keepdim) const {
 Tensor Tensor::any() const { return native::reduce(Reduce::Any, *this, {}, false, DType::Bool); }
 Tensor Tensor::all() const { return native::reduce(Reduce::All, *this, {}, false, DType::Bool); }
 Tensor Tensor::any(int64_t d, bool keepdim) const {
-  d = normalize_dim(d, dim(), "any");
+  d = normalize_dim(d, sizes(), "any");
   return native::reduce(Reduce::Any, *this, dim() ? Shape{d} : Shape{}, keepdim, DType::Bool);
 }
 Tensor Tensor::all(int64_t d, bool keepdim) const {
-  d = normalize_dim(d, dim(), "all");
+  d = normalize_dim(d, sizes(), "all");
   return native::reduce(Reduce::All, *this, dim() ? Shape{d} : Shape{}, keepdim, DType::Bool);
 }
 
@@ -244,7 +244,7 @@ Tensor Tensor::softmax(int64_t d) const {
   Tensor out = native::softmax(x, d, false);
   if (autograd::needs_grad({x})) {
     SavedTensor so(out, true);
-    int64_t dd = normalize_dim(d, dim(), "softmax");
+    int64_t dd = normalize_dim(d, sizes(), "softmax");
     autograd::record("softmax", {x}, {out}, [so, dd](const Grads& g) -> std::vector<Tensor> {
       Tensor y = so.get(g);
       Tensor gy = g[0] * y;
@@ -260,7 +260,7 @@ Tensor Tensor::log_softmax(int64_t d) const {
   Tensor out = native::softmax(x, d, true);
   if (autograd::needs_grad({x})) {
     SavedTensor so(out, true);
-    int64_t dd = normalize_dim(d, dim(), "log_softmax");
+    int64_t dd = normalize_dim(d, sizes(), "log_softmax");
     autograd::record("log_softmax", {x}, {out}, [so, dd](const Grads& g) -> std::vector<Tensor> {
       Tensor y = so.get(g);
       return {g[0] - y.exp() * g[0].sum({dd}, true)};

@@ -57,6 +57,7 @@ void rebase_view_history(Tensor& self, const Tensor& result, const char* op) {
   meta.grad_fn = fresh.grad_fn();
   meta.output_nr = 0;
   meta.requires_grad = true;
+  self.impl()->view_version = self.version();
 }
 }  // namespace
 

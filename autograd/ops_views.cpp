@@ -113,11 +113,11 @@ Tensor Tensor::permute(const Shape& dims) const {
   native::check_defined("permute", *this);
   ACCMT_CHECK(static_cast<int64_t>(dims.size()) == dim(), "permute: got ", dims.size(), " dims ", shape_str(dims),
               " for a tensor with ", dim(), " dims (shape ", shape_str(sizes()), ")");
-  Shape nd = native::normalize_dims(dims, dim(), "permute");  // also rejects repeats
+  Shape nd = native::normalize_dims(dims, sizes(), "permute");  // also rejects repeats
   (void)nd;
   Shape s(dims.size()), st(dims.size()), inverse(dims.size());
   for (size_t i = 0; i < dims.size(); ++i) {
-    int64_t d = normalize_dim(dims[i], dim(), "permute");
+    int64_t d = normalize_dim(dims[i], sizes(), "permute");
     s[i] = sizes()[d];
     st[i] = strides()[d];
     inverse[d] = static_cast<int64_t>(i);
@@ -129,8 +129,8 @@ Tensor Tensor::permute(const Shape& dims) const {
 Tensor Tensor::transpose(int64_t d0, int64_t d1) const {
   native::check_defined("transpose", *this);
   if (dim() == 0) return view({});
-  d0 = normalize_dim(d0, dim(), "transpose");
-  d1 = normalize_dim(d1, dim(), "transpose");
+  d0 = normalize_dim(d0, sizes(), "transpose");
+  d1 = normalize_dim(d1, sizes(), "transpose");
   Shape perm(dim());
   std::iota(perm.begin(), perm.end(), 0);
   std::swap(perm[d0], perm[d1]);
@@ -145,7 +145,7 @@ Tensor Tensor::t() const {
 Tensor Tensor::slice(int64_t d, std::optional<int64_t> start, std::optional<int64_t> stop, int64_t step) const {
   native::check_defined("slice", *this);
   ACCMT_CHECK(dim() > 0, "slice: cannot slice a 0-d tensor");
-  d = normalize_dim(d, dim(), "slice");
+  d = normalize_dim(d, sizes(), "slice");
   ACCMT_CHECK(step > 0, "slice: step must be positive, got ", step);
   int64_t n = sizes()[d];
   auto clampi = [n](int64_t v) { return std::clamp<int64_t>(v < 0 ? v + n : v, 0, n); };
@@ -167,7 +167,7 @@ Tensor Tensor::slice(int64_t d, std::optional<int64_t> start, std::optional<int6
 
 Tensor Tensor::narrow(int64_t d, int64_t start, int64_t length) const {
   native::check_defined("narrow", *this);
-  d = normalize_dim(d, dim(), "narrow");
+  d = normalize_dim(d, sizes(), "narrow");
   int64_t n = sizes()[d];
   if (start < 0) start += n;
   ACCMT_CHECK(start >= 0 && length >= 0 && start + length <= n, "narrow: start ", start, " and length ", length,
@@ -178,7 +178,7 @@ Tensor Tensor::narrow(int64_t d, int64_t start, int64_t length) const {
 Tensor Tensor::select(int64_t d, int64_t index) const {
   native::check_defined("select", *this);
   ACCMT_CHECK(dim() > 0, "select: cannot select from a 0-d tensor");
-  d = normalize_dim(d, dim(), "select");
+  d = normalize_dim(d, sizes(), "select");
   int64_t n = sizes()[d];
   ACCMT_CHECK(index >= -n && index < n, "select: index ", index, " is out of range for dim ", d, " of size ", n,
               " (shape ", shape_str(sizes()), ")");
@@ -214,7 +214,7 @@ Tensor Tensor::squeeze() const {
 Tensor Tensor::squeeze(int64_t d) const {
   native::check_defined("squeeze", *this);
   if (dim() == 0) return view({});
-  d = normalize_dim(d, dim(), "squeeze");
+  d = normalize_dim(d, sizes(), "squeeze");
   if (sizes()[d] != 1) return view(sizes());
   Shape s = sizes();
   s.erase(s.begin() + d);
@@ -236,8 +236,8 @@ Tensor Tensor::unsqueeze(int64_t d) const {
 Tensor Tensor::flatten(int64_t start_dim, int64_t end_dim) const {
   native::check_defined("flatten", *this);
   if (dim() == 0) return reshape({1});
-  start_dim = normalize_dim(start_dim, dim(), "flatten");
-  end_dim = normalize_dim(end_dim, dim(), "flatten");
+  start_dim = normalize_dim(start_dim, sizes(), "flatten");
+  end_dim = normalize_dim(end_dim, sizes(), "flatten");
   ACCMT_CHECK(start_dim <= end_dim, "flatten: start_dim ", start_dim, " must not come after end_dim ", end_dim);
   Shape s(sizes().begin(), sizes().begin() + start_dim);
   int64_t merged = 1;
@@ -249,7 +249,7 @@ Tensor Tensor::flatten(int64_t start_dim, int64_t end_dim) const {
 
 Tensor Tensor::unflatten(int64_t d, const Shape& shape) const {
   native::check_defined("unflatten", *this);
-  d = normalize_dim(d, dim(), "unflatten");
+  d = normalize_dim(d, sizes(), "unflatten");
   Shape parts = infer_shape(shape, sizes()[d], "unflatten", sizes());
   Shape s(sizes().begin(), sizes().begin() + d);
   s.insert(s.end(), parts.begin(), parts.end());
@@ -287,7 +287,7 @@ Tensor Tensor::as_strided(const Shape& shape, const Shape& strides_in, int64_t o
 }
 
 std::vector<Tensor> Tensor::unbind(int64_t d) const {
-  d = normalize_dim(d, dim(), "unbind");
+  d = normalize_dim(d, sizes(), "unbind");
   std::vector<Tensor> out;
   for (int64_t i = 0; i < sizes()[d]; ++i) out.push_back(select(d, i));
   return out;
@@ -295,7 +295,7 @@ std::vector<Tensor> Tensor::unbind(int64_t d) const {
 
 std::vector<Tensor> Tensor::split(int64_t split_size, int64_t d) const {
   native::check_defined("split", *this);
-  d = normalize_dim(d, dim(), "split");
+  d = normalize_dim(d, sizes(), "split");
   int64_t n = sizes()[d];
   ACCMT_CHECK(split_size > 0 || (split_size == 0 && n == 0), "split: split_size must be positive, got ", split_size);
   std::vector<Tensor> out;
@@ -306,7 +306,7 @@ std::vector<Tensor> Tensor::split(int64_t split_size, int64_t d) const {
 
 std::vector<Tensor> Tensor::split_with_sizes(const Shape& parts, int64_t d) const {
   native::check_defined("split_with_sizes", *this);
-  d = normalize_dim(d, dim(), "split_with_sizes");
+  d = normalize_dim(d, sizes(), "split_with_sizes");
   int64_t total = 0;
   for (int64_t p : parts) total += p;
   ACCMT_CHECK(total == sizes()[d], "split_with_sizes: sizes ", shape_str(parts), " add up to ", total,
@@ -322,7 +322,7 @@ std::vector<Tensor> Tensor::split_with_sizes(const Shape& parts, int64_t d) cons
 
 std::vector<Tensor> Tensor::chunk(int64_t chunks, int64_t d) const {
   ACCMT_CHECK(chunks > 0, "chunk: number of chunks must be positive, got ", chunks);
-  d = normalize_dim(d, dim(), "chunk");
+  d = normalize_dim(d, sizes(), "chunk");
   int64_t n = sizes()[d];
   int64_t size = (n + chunks - 1) / chunks;
   return split(std::max<int64_t>(size, n == 0 ? 0 : 1), d);

@@ -15,6 +15,7 @@ AutogradMeta* meta_or_null(const Tensor& t) { return t.impl()->autograd.get(); }
 
 bool Tensor::requires_grad() const {
   native::check_defined("requires_grad", *this);
+  autograd::refresh_stale_view(*this);
   AutogradMeta* m = meta_or_null(*this);
   return m && (m->requires_grad || m->grad_fn);
 }

@@ -51,6 +51,8 @@ class Backend {
   virtual void where(const TensorRef& out, const TensorRef& cond, const TensorRef& a, const TensorRef& b) { missing("where"); }
   virtual void clamp(const TensorRef& out, const TensorRef& in, const Scalar* lo, const Scalar* hi) { missing("clamp"); }
   virtual void arange(const TensorRef& out, double start, double step) { missing("arange"); }
+  // Evenly spaced from start to end (exactly end at the last element, like PyTorch).
+  virtual void linspace(const TensorRef& out, double start, double end) { missing("linspace"); }
 
   // Reductions: `in` has its reduced dims last (the trailing `nreduce` dims); `out` is
   // contiguous with one element per combination of the leading dims.

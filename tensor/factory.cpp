@@ -56,7 +56,7 @@ Tensor linspace(double start, double end, int64_t steps, const TensorOptions& op
   ACCMT_CHECK(steps >= 0, "linspace: number of steps must be non-negative, got ", steps);
   Tensor t = native::empty({steps}, opts.dtype, opts.device);
   if (steps == 1) native::fill_(t, start);
-  else if (steps > 1) native::backend_of(t).arange(native::ref(t), start, (end - start) / double(steps - 1));
+  else if (steps > 1) native::backend_of(t).linspace(native::ref(t), start, end);
   return finish(t, opts);
 }
 
@@ -140,7 +140,7 @@ Tensor from_blob(void* data, const Shape& sizes, const TensorOptions& opts, std:
 
 std::vector<Tensor> broadcast_tensors(const std::vector<Tensor>& tensors) {
   Shape shape;
-  for (const Tensor& t : tensors) shape = broadcast_shapes(shape, t.sizes());
+  for (const Tensor& t : tensors) shape = broadcast_shapes_for("broadcast_tensors", shape, t.sizes());
   std::vector<Tensor> out;
   for (const Tensor& t : tensors) out.push_back(t.expand(shape));
   return out;

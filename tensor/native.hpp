@@ -39,7 +39,7 @@ Tensor clamp(const Tensor& x, const Scalar* lo, const Scalar* hi);
 // dims already normalised and unique; empty means all.
 Tensor reduce(kernels::Reduce op, const Tensor& x, Shape dims, bool keepdim, DType out_dtype);
 Shape reduced_shape(const Shape& sizes, const Shape& dims, bool keepdim);
-Shape normalize_dims(const Shape& dims, int64_t ndim, const char* op);
+Shape normalize_dims(const Shape& dims, const Shape& sizes, const char* op);
 Tensor softmax(const Tensor& x, int64_t dim, bool log);
 
 // Matrix products: 2-D @ 2-D, and batched [B, M, K] @ [B, K, N] where either batch may be 1.

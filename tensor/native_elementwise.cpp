@@ -56,7 +56,8 @@ Tensor expand(const Tensor& t, const Shape& sizes) {
 void copy_(const Tensor& dst, const Tensor& src) {
   check_defined("copy_", dst);
   check_defined("copy_", src);
-  broadcast_shapes(src.sizes(), dst.sizes());  // checks compatibility
+  ACCMT_CHECK(broadcast_shapes_for("copy_", src.sizes(), dst.sizes()) == dst.sizes(), "copy_: source of shape ",
+              shape_str(src.sizes()), " cannot be broadcast to the destination shape ", shape_str(dst.sizes()));
   Tensor s = expand(src, dst.sizes());
   if (dst.device() == s.device()) {
     backend_of(dst).copy_cast(ref(dst), ref(s));
@@ -98,8 +99,8 @@ Tensor unary(ops::Unary op, const Tensor& x) {
 void unary_out(ops::Unary op, const Tensor& out, const Tensor& x) { backend_of(x).unary(op, ref(out), ref(x)); }
 
 Tensor binary(ops::Binary op, const Tensor& a, const Tensor& b, DType compute) {
-  check_same_device(ops::is_comparison(op) ? "comparison" : "binary op", {a, b});
-  Shape shape = broadcast_shapes(a.sizes(), b.sizes());
+  check_same_device(ops::name(op), {a, b});
+  Shape shape = broadcast_shapes_for(ops::name(op), a.sizes(), b.sizes());
   Tensor out = empty(shape, ops::is_comparison(op) ? DType::Bool : compute, a.device());
   Tensor ca = expand(cast(a, compute), shape), cb = expand(cast(b, compute), shape);
   backend_of(a).binary(op, ref(out), ref(ca), ref(cb));
@@ -107,7 +108,7 @@ Tensor binary(ops::Binary op, const Tensor& a, const Tensor& b, DType compute) {
 }
 
 void binary_out(ops::Binary op, const Tensor& out, const Tensor& a, const Tensor& b) {
-  check_same_device("binary op", {out, a, b});
+  check_same_device(ops::name(op), {out, a, b});
   Tensor ca = expand(cast(a, out.dtype()), out.sizes()), cb = expand(cast(b, out.dtype()), out.sizes());
   backend_of(out).binary(op, ref(out), ref(ca), ref(cb));
 }
@@ -116,7 +117,7 @@ Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b) {
   check_same_device("where", {cond, a, b});
   ACCMT_CHECK(cond.dtype() == DType::Bool || cond.dtype() == DType::UInt8,
               "where: expected a bool condition, got ", dtype_name(cond.dtype()));
-  Shape shape = broadcast_shapes(broadcast_shapes(cond.sizes(), a.sizes()), b.sizes());
+  Shape shape = broadcast_shapes_for("where", broadcast_shapes_for("where", cond.sizes(), a.sizes()), b.sizes());
   DType dt = result_type(a, b);
   Tensor out = empty(shape, dt, a.device());
   Tensor cc = expand(cast(cond, DType::Bool), shape);

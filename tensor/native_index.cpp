@@ -11,12 +11,14 @@ Tensor as_index(const char* op, const Tensor& index) {
 }
 
 // Bounds checks read the index values, so they run where reading is cheap (CPU).
-void check_range(const char* op, const Tensor& index, int64_t size, int64_t dim) {
+void check_range(const char* op, const Tensor& index, const Tensor& x, int64_t dim) {
   if (index.numel() == 0 || !index.device().is_cpu()) return;
+  int64_t size = x.dim() ? x.size(dim) : 1;
   int64_t lo = reduce(kernels::Reduce::Min, index, {}, false, DType::Int64).item<int64_t>();
   int64_t hi = reduce(kernels::Reduce::Max, index, {}, false, DType::Int64).item<int64_t>();
   ACCMT_CHECK(lo >= 0 && hi < size, op, ": index ", (lo < 0 ? lo : hi), " is out of bounds for dim ", dim,
-              " with size ", size);
+              " with size ", size, " (input shape ", shape_str(x.sizes()), ", index shape ",
+              shape_str(index.sizes()), ")");
 }
 
 Tensor move_dim_last(const Tensor& x, int64_t dim, Shape& perm) {
@@ -46,13 +48,13 @@ Tensor move_last_back(const Tensor& y, const Shape& perm) {
 Tensor gather(const Tensor& x, int64_t dim, const Tensor& index_in) {
   check_same_device("gather", {x, index_in});
   Tensor index = as_index("gather", index_in);
-  dim = normalize_dim(dim, x.dim(), "gather");
+  dim = normalize_dim(dim, x.sizes(), "gather");
   ACCMT_CHECK(index.dim() == x.dim(), "gather: index has ", index.dim(), " dims but input has ", x.dim(),
               " (shapes ", shape_str(index.sizes()), " and ", shape_str(x.sizes()), ")");
   for (int64_t d = 0; d < x.dim(); ++d)
     ACCMT_CHECK(d == dim || index.size(d) <= x.size(d), "gather: index shape ", shape_str(index.sizes()),
                 " is larger than input shape ", shape_str(x.sizes()), " at dim ", d);
-  check_range("gather", index, x.dim() ? x.size(dim) : 1, dim);
+  check_range("gather", index, x, dim);
   Tensor out = empty(index.sizes(), x.dtype(), x.device());
   if (out.numel()) backend_of(x).gather(ref(out), ref(x), static_cast<int>(dim), ref(index));
   return out;
@@ -62,7 +64,7 @@ Tensor scatter(const Tensor& x, int64_t dim, const Tensor& index_in, const Tenso
   const char* op = accumulate ? "scatter_add" : "scatter";
   check_same_device(op, {x, index_in, src_in});
   Tensor index = as_index(op, index_in);
-  dim = normalize_dim(dim, x.dim(), op);
+  dim = normalize_dim(dim, x.sizes(), op);
   Tensor src = cast(src_in, x.dtype());
   ACCMT_CHECK(index.dim() == x.dim() && src.dim() == x.dim(), op, ": input, index and src need the same number of dims, got ",
               shape_str(x.sizes()), ", ", shape_str(index.sizes()), " and ", shape_str(src.sizes()));
@@ -72,7 +74,7 @@ Tensor scatter(const Tensor& x, int64_t dim, const Tensor& index_in, const Tenso
     ACCMT_CHECK(d == dim || index.size(d) <= x.size(d), op, ": index shape ", shape_str(index.sizes()),
                 " is larger than input shape ", shape_str(x.sizes()), " at dim ", d);
   }
-  check_range(op, index, x.dim() ? x.size(dim) : 1, dim);
+  check_range(op, index, x, dim);
   Tensor out = clone(x);
   if (index.numel()) backend_of(x).scatter(ref(out), static_cast<int>(dim), ref(index), ref(src), accumulate);
   return out;
@@ -82,9 +84,8 @@ Tensor index_select(const Tensor& x, int64_t dim, const Tensor& index_in) {
   check_same_device("index_select", {x, index_in});
   Tensor index = as_index("index_select", index_in);
   ACCMT_CHECK(index.dim() <= 1, "index_select: expected a 0-D or 1-D index, got shape ", shape_str(index.sizes()));
-  dim = normalize_dim(dim, x.dim(), "index_select");
-  int64_t size = x.dim() ? x.size(dim) : 1;
-  check_range("index_select", index, size, dim);
+  dim = normalize_dim(dim, x.sizes(), "index_select");
+  check_range("index_select", index, x, dim);
   Shape shape = x.sizes();
   if (x.dim()) shape[dim] = index.numel();
   Tensor out = empty(shape, x.dtype(), x.device());
@@ -97,14 +98,14 @@ Tensor index_add(const Tensor& x, int64_t dim, const Tensor& index_in, const Ten
   check_same_device("index_add", {x, index_in, src_in});
   Tensor index = as_index("index_add", index_in);
   ACCMT_CHECK(index.dim() <= 1, "index_add: expected a 0-D or 1-D index, got shape ", shape_str(index.sizes()));
-  dim = normalize_dim(dim, x.dim(), "index_add");
+  dim = normalize_dim(dim, x.sizes(), "index_add");
   Tensor src = cast(src_in, x.dtype());
   Shape expected = x.sizes();
   if (x.dim()) expected[dim] = index.numel();
   ACCMT_CHECK(src.sizes() == expected || (x.dim() == 0 && src.numel() == 1), "index_add: source shape ",
               shape_str(src.sizes()), " does not match the expected ", shape_str(expected), " (input ",
               shape_str(x.sizes()), ", ", index.numel(), " indices along dim ", dim, ")");
-  check_range("index_add", index, x.dim() ? x.size(dim) : 1, dim);
+  check_range("index_add", index, x, dim);
   Tensor out = clone(x);
   Tensor flat_index = restride_fresh(contiguous(index), {index.numel()}, {1});
   if (src.numel()) backend_of(x).index_add(ref(out), static_cast<int>(dim), ref(flat_index), ref(src), alpha);
@@ -114,7 +115,7 @@ Tensor index_add(const Tensor& x, int64_t dim, const Tensor& index_in, const Ten
 std::pair<Tensor, Tensor> sort(const Tensor& x, int64_t dim, bool descending, bool stable) {
   check_defined("sort", x);
   if (x.dim() == 0) return {clone(x), empty({}, DType::Int64, x.device())};
-  dim = normalize_dim(dim, x.dim(), "sort");
+  dim = normalize_dim(dim, x.sizes(), "sort");
   Shape perm;
   Tensor xc = move_dim_last(x, dim, perm);
   Tensor values = empty(xc.sizes(), x.dtype(), x.device()), indices = empty(xc.sizes(), DType::Int64, x.device());
@@ -124,7 +125,7 @@ std::pair<Tensor, Tensor> sort(const Tensor& x, int64_t dim, bool descending, bo
 
 std::pair<Tensor, Tensor> topk(const Tensor& x, int64_t k, int64_t dim, bool largest, bool sorted) {
   check_defined("topk", x);
-  dim = normalize_dim(dim, x.dim(), "topk");
+  dim = normalize_dim(dim, x.sizes(), "topk");
   int64_t n = x.dim() ? x.size(dim) : 1;
   ACCMT_CHECK(k >= 0 && k <= n, "topk: k = ", k, " is out of range for dim ", dim, " of size ", n, " (shape ",
               shape_str(x.sizes()), ")");

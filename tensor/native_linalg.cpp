@@ -24,7 +24,8 @@ bool gemm_layout(int64_t rows, int64_t cols, int64_t s_row, int64_t s_col, bool&
 void check_matmul_dtypes(const char* op, const Tensor& a, const Tensor& b) {
   check_same_device(op, {a, b});
   ACCMT_CHECK(a.dtype() == b.dtype(), op, ": expected both operands to have the same dtype, got ",
-              dtype_name(a.dtype()), " and ", dtype_name(b.dtype()));
+              dtype_name(a.dtype()), " ", shape_str(a.sizes()), " and ", dtype_name(b.dtype()), " ",
+              shape_str(b.sizes()));
   ACCMT_CHECK(a.dtype() != DType::Bool, op, ": bool matrices are not supported");
 }
 }  // namespace

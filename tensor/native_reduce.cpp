@@ -21,10 +21,10 @@ const char* reduce_name(kernels::Reduce op) {
 }
 }  // namespace
 
-Shape normalize_dims(const Shape& dims, int64_t ndim, const char* op) {
+Shape normalize_dims(const Shape& dims, const Shape& sizes, const char* op) {
   Shape out;
   for (int64_t d : dims) {
-    int64_t nd = normalize_dim(d, ndim, op);
+    int64_t nd = normalize_dim(d, sizes, op);
     ACCMT_CHECK(std::find(out.begin(), out.end(), nd) == out.end(), op, ": dim ", d, " appears more than once in ",
                 shape_str(dims));
     out.push_back(nd);
@@ -84,8 +84,9 @@ Tensor reduce(kernels::Reduce op, const Tensor& x_in, Shape dims, bool keepdim, 
 }
 
 Tensor softmax(const Tensor& x, int64_t dim, bool log) {
-  check_defined("softmax", x);
-  ACCMT_CHECK(is_floating(x.dtype()), "softmax: expected a floating tensor, got ", dtype_name(x.dtype()));
+  const char* name = log ? "log_softmax" : "softmax";
+  check_defined(name, x);
+  ACCMT_CHECK(is_floating(x.dtype()), name, ": expected a floating tensor, got ", dtype_name(x.dtype()));
   int64_t nd = x.dim();
   if (nd == 0) {
     Tensor r = softmax(make_view(x, {1}, {1}, x.storage_offset()), 0, log);
@@ -93,7 +94,7 @@ Tensor softmax(const Tensor& x, int64_t dim, bool log) {
     r.impl()->strides = {};
     return r;
   }
-  dim = normalize_dim(dim, nd, "softmax");
+  dim = normalize_dim(dim, x.sizes(), name);
   // Move `dim` last, make contiguous, run the row kernel, move it back.
   Shape perm;
   for (int64_t i = 0; i < nd; ++i)

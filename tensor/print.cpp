@@ -46,9 +46,7 @@ bool Tensor::equal(const Tensor& other) const {
 }
 
 bool Tensor::allclose(const Tensor& other, double rtol, double atol, bool equal_nan) const {
-  ACCMT_CHECK(broadcast_shapes(sizes(), other.sizes()).size() > 0 || numel() == 1 || other.numel() == 1 ||
-                  (dim() == 0 && other.dim() == 0),
-              "allclose: shapes ", shape_str(sizes()), " and ", shape_str(other.sizes()), " are not broadcastable");
+  broadcast_shapes_for("allclose", sizes(), other.sizes());
   Tensor a = native::cast(*this, DType::Float64), b = native::cast(other, DType::Float64);
   Tensor diff = native::unary(ops::Unary::Abs, native::binary(ops::Binary::Sub, a, b, DType::Float64));
   Tensor tol = native::binary(ops::Binary::Add,
@@ -130,7 +128,7 @@ std::string Tensor::str() const {
   print_rec(os, vals, sizes(), 0, pos, floating, is_bool, integral_values, width, 7);
   bool default_dtype = dtype() == DType::Float32 || dtype() == DType::Int64 || dtype() == DType::Bool;
   if (device().is_cuda()) os << ", device='" << device().str() << "'";
-  if (!default_dtype) os << ", dtype=" << dtype_name(dtype());
+  if (!default_dtype) os << ", dtype=torch." << dtype_name(dtype());
   if (requires_grad()) {
     if (grad_fn()) os << ", grad_fn=<" << grad_fn_label(*this) << ">";
     else os << ", requires_grad=True";

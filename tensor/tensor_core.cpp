@@ -63,6 +63,7 @@ Tensor make_view(const Tensor& base, Shape sizes, Shape strides, int64_t offset)
   impl->dtype = b.dtype;
   impl->version = b.version;
   impl->view_base = b.view_base ? b.view_base : base.impl_ptr();
+  impl->view_version = impl->version->load();
   return Tensor(std::move(impl));
 }
 
@@ -81,11 +82,19 @@ int64_t normalize_dim(int64_t dim, int64_t ndim, const char* op) {
   return dim < 0 ? dim + n : dim;
 }
 
+int64_t normalize_dim(int64_t dim, const Shape& sizes, const char* op) {
+  int64_t ndim = static_cast<int64_t>(sizes.size());
+  int64_t n = std::max<int64_t>(ndim, 1);
+  ACCMT_CHECK(dim >= -n && dim < n, op, ": dimension ", dim, " out of range for a tensor of shape ", shape_str(sizes),
+              " (expected a value in [", -n, ", ", n - 1, "])");
+  return dim < 0 ? dim + n : dim;
+}
+
 const Shape& Tensor::sizes() const { return checked(impl_).sizes; }
 const Shape& Tensor::strides() const { return checked(impl_).strides; }
 int64_t Tensor::dim() const { return static_cast<int64_t>(sizes().size()); }
-int64_t Tensor::size(int64_t d) const { return sizes()[normalize_dim(d, dim(), "size")]; }
-int64_t Tensor::stride(int64_t d) const { return strides()[normalize_dim(d, dim(), "stride")]; }
+int64_t Tensor::size(int64_t d) const { return sizes()[normalize_dim(d, sizes(), "size")]; }
+int64_t Tensor::stride(int64_t d) const { return strides()[normalize_dim(d, sizes(), "stride")]; }
 int64_t Tensor::numel() const { return checked(impl_).numel(); }
 int64_t Tensor::storage_offset() const { return checked(impl_).offset; }
 DType Tensor::dtype() const { return checked(impl_).dtype; }
@@ -109,13 +118,15 @@ uint64_t Tensor::version() const { return checked(impl_).version->load(); }
 bool Tensor::is_view() const { return checked(impl_).view_base != nullptr; }
 Tensor Tensor::base() const { return Tensor(checked(impl_).view_base); }
 
-Shape broadcast_shapes(const Shape& a, const Shape& b) {
+Shape broadcast_shapes(const Shape& a, const Shape& b) { return broadcast_shapes_for("broadcast_shapes", a, b); }
+
+Shape broadcast_shapes_for(const char* op, const Shape& a, const Shape& b) {
   size_t n = std::max(a.size(), b.size());
   Shape out(n);
   for (size_t i = 0; i < n; ++i) {
     int64_t da = i < n - a.size() ? 1 : a[i - (n - a.size())];
     int64_t db = i < n - b.size() ? 1 : b[i - (n - b.size())];
-    ACCMT_CHECK(da == db || da == 1 || db == 1, "broadcast: shapes ", shape_str(a), " and ", shape_str(b),
+    ACCMT_CHECK(da == db || da == 1 || db == 1, op, ": shapes ", shape_str(a), " and ", shape_str(b),
                 " are not broadcastable (dim ", i, ": ", da, " vs ", db, ")");
     out[i] = da == 1 ? db : da;
   }

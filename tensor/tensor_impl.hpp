@@ -30,6 +30,9 @@ struct TensorImpl {
   std::shared_ptr<std::atomic<uint64_t>> version = std::make_shared<std::atomic<uint64_t>>(0);
   // Set for views: the tensor whose storage this one views (never itself a view).
   std::shared_ptr<TensorImpl> view_base;
+  // Views: the shared version when this view's autograd history was derived. A later
+  // in-place write to the base or a sibling makes it stale (autograd re-derives it).
+  uint64_t view_version = 0;
   std::unique_ptr<AutogradMeta> autograd;
 
   AutogradMeta& meta() {
@@ -52,6 +55,10 @@ Tensor make_view(const Tensor& base, Shape sizes, Shape strides, int64_t offset)
 Tensor restride_fresh(const Tensor& fresh, Shape sizes, Shape strides);
 void bump_version(const Tensor& t);
 int64_t normalize_dim(int64_t dim, int64_t ndim, const char* op);
+// Same, naming the tensor's shape in the error.
+int64_t normalize_dim(int64_t dim, const Shape& sizes, const char* op);
+// broadcast_shapes whose error names the op.
+Shape broadcast_shapes_for(const char* op, const Shape& a, const Shape& b);
 // "MulBackward0"-style label of t's grad_fn for printing (defined by the autograd layer).
 std::string grad_fn_label(const Tensor& t);
 

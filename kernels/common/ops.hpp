@@ -30,6 +30,20 @@ enum class Binary : uint8_t {
   TanhBackwardFromOutput, ReluBackward, SoftplusBackward,
 };
 
+inline constexpr const char* name(Binary op) {
+  switch (op) {
+    case Binary::Add: return "add"; case Binary::Sub: return "sub"; case Binary::Mul: return "mul";
+    case Binary::Div: return "div"; case Binary::Pow: return "pow"; case Binary::Maximum: return "maximum";
+    case Binary::Minimum: return "minimum"; case Binary::Remainder: return "remainder";
+    case Binary::FloorDivide: return "floor_divide"; case Binary::Atan2: return "atan2";
+    case Binary::Eq: return "eq"; case Binary::Ne: return "ne"; case Binary::Lt: return "lt";
+    case Binary::Le: return "le"; case Binary::Gt: return "gt"; case Binary::Ge: return "ge";
+    case Binary::LogicalAnd: return "logical_and"; case Binary::LogicalOr: return "logical_or";
+    case Binary::LogicalXor: return "logical_xor";
+    default: return "backward";
+  }
+}
+
 inline constexpr bool is_comparison(Binary op) {
   return op == Binary::Eq || op == Binary::Ne || op == Binary::Lt || op == Binary::Le ||
          op == Binary::Gt || op == Binary::Ge || op == Binary::LogicalAnd ||

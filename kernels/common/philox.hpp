@@ -47,6 +47,12 @@ ACCMT_HOST_DEVICE inline double u64_to_unit_double(uint32_t lo, uint32_t hi) {
 ACCMT_HOST_DEVICE inline float uniform_float(uint64_t seed, uint64_t offset, uint64_t i) {
   return u32_to_unit_float(block(seed, offset, i / 4).v[i % 4]);
 }
+// Element i of a uniform draw in [0, 1) with `digits` random bits (<= 24): 8 for bfloat16
+// and 11 for float16, so every value is exactly representable and 1.0 never appears.
+ACCMT_HOST_DEVICE inline float uniform_float_digits(uint64_t seed, uint64_t offset, uint64_t i, int digits) {
+  uint32_t x = block(seed, offset, i / 4).v[i % 4] >> (32 - digits);
+  return float(x) * (1.0f / float(1u << digits));
+}
 // Element i of a float64-precision uniform draw.
 ACCMT_HOST_DEVICE inline double uniform_double(uint64_t seed, uint64_t offset, uint64_t i) {
   U32x4 b = block(seed, offset, i / 2);

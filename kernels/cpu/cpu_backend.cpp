@@ -70,6 +70,19 @@ void CpuBackend::arange(const TensorRef& out, double start, double step) {
   });
 }
 
+void CpuBackend::linspace(const TensorRef& out, double start, double end) {
+  const int64_t n = out.numel();
+  const double step = n > 1 ? (end - start) / double(n - 1) : 0.0;
+  dispatch_all(out.dtype, [&]<class T>() {
+    T* o = out.ptr<T>();
+    // The second half counts back from `end`, so both ends are exact.
+    for (int64_t i = 0; i < n; ++i) {
+      double v = i < n / 2 ? start + step * double(i) : end - step * double(n - 1 - i);
+      o[i] = T(static_cast<acc_t<T>>(v));
+    }
+  });
+}
+
 namespace {
 // Writes f(i) to element i (in logical row-major order) of a possibly strided output.
 template <class T, class F> void generate(const TensorRef& out, F&& f) {
@@ -90,6 +103,10 @@ void CpuBackend::uniform(const TensorRef& out, uint64_t seed, uint64_t offset, d
   dispatch_floating(out.dtype, [&]<class T>() {
     if constexpr (std::is_same_v<T, double>) {
       generate<T>(out, [&](uint64_t i) { return low + (high - low) * philox::uniform_double(seed, offset, i); });
+    } else if constexpr (!std::is_same_v<T, float>) {
+      const int digits = std::is_same_v<T, BFloat16> ? 8 : 11;
+      float lo = float(low), range = float(high - low);
+      generate<T>(out, [&](uint64_t i) { return T(lo + range * philox::uniform_float_digits(seed, offset, i, digits)); });
     } else {
       float lo = float(low), range = float(high - low);
       generate<T>(out, [&](uint64_t i) { return T(lo + range * philox::uniform_float(seed, offset, i)); });

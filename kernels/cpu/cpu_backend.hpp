@@ -21,6 +21,7 @@ class CpuBackend final : public Backend {
   void where(const TensorRef& out, const TensorRef& cond, const TensorRef& a, const TensorRef& b) override;
   void clamp(const TensorRef& out, const TensorRef& in, const Scalar* lo, const Scalar* hi) override;
   void arange(const TensorRef& out, double start, double step) override;
+  void linspace(const TensorRef& out, double start, double end) override;
 
   void reduce(Reduce op, const TensorRef& out, const TensorRef& in, int nreduce) override;
   void softmax_lastdim(const TensorRef& out, const TensorRef& in, bool log) override;
