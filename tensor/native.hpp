@@ -41,6 +41,10 @@ Tensor reduce(kernels::Reduce op, const Tensor& x, Shape dims, bool keepdim, DTy
 Shape reduced_shape(const Shape& sizes, const Shape& dims, bool keepdim);
 Shape normalize_dims(const Shape& dims, const Shape& sizes, const char* op);
 Tensor softmax(const Tensor& x, int64_t dim, bool log);
+// For row kernels: a contiguous copy of x with `dim` moved last (perm receives the order),
+// and the inverse, giving a contiguous tensor in the original dim order.
+Tensor move_dim_last(const Tensor& x, int64_t dim, Shape& perm);
+Tensor move_last_back(const Tensor& y, const Shape& perm);
 
 // Matrix products: 2-D @ 2-D, and batched [B, M, K] @ [B, K, N] where either batch may be 1.
 Tensor mm(const Tensor& a, const Tensor& b);

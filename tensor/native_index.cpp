@@ -21,28 +21,6 @@ void check_range(const char* op, const Tensor& index, const Tensor& x, int64_t d
               shape_str(index.sizes()), ")");
 }
 
-Tensor move_dim_last(const Tensor& x, int64_t dim, Shape& perm) {
-  perm.clear();
-  for (int64_t i = 0; i < x.dim(); ++i)
-    if (i != dim) perm.push_back(i);
-  perm.push_back(dim);
-  Shape s, st;
-  for (int64_t p : perm) {
-    s.push_back(x.sizes()[p]);
-    st.push_back(x.strides()[p]);
-  }
-  return contiguous(make_view(x, s, st, x.storage_offset()));
-}
-
-Tensor move_last_back(const Tensor& y, const Shape& perm) {
-  int64_t nd = y.dim();
-  Shape s(nd), st(nd);
-  for (int64_t i = 0; i < nd; ++i) {
-    s[perm[i]] = y.sizes()[i];
-    st[perm[i]] = y.strides()[i];
-  }
-  return contiguous(restride_fresh(y, s, st));
-}
 }  // namespace
 
 Tensor gather(const Tensor& x, int64_t dim, const Tensor& index_in) {

@@ -83,6 +83,29 @@ Tensor reduce(kernels::Reduce op, const Tensor& x_in, Shape dims, bool keepdim, 
   return out;
 }
 
+Tensor move_dim_last(const Tensor& x, int64_t dim, Shape& perm) {
+  perm.clear();
+  for (int64_t i = 0; i < x.dim(); ++i)
+    if (i != dim) perm.push_back(i);
+  perm.push_back(dim);
+  Shape s, st;
+  for (int64_t p : perm) {
+    s.push_back(x.sizes()[p]);
+    st.push_back(x.strides()[p]);
+  }
+  return contiguous(make_view(x, s, st, x.storage_offset()));
+}
+
+Tensor move_last_back(const Tensor& y, const Shape& perm) {
+  int64_t nd = y.dim();
+  Shape s(nd), st(nd);
+  for (int64_t i = 0; i < nd; ++i) {
+    s[perm[i]] = y.sizes()[i];
+    st[perm[i]] = y.strides()[i];
+  }
+  return contiguous(restride_fresh(y, s, st));
+}
+
 Tensor softmax(const Tensor& x, int64_t dim, bool log) {
   const char* name = log ? "log_softmax" : "softmax";
   check_defined(name, x);
@@ -95,26 +118,12 @@ Tensor softmax(const Tensor& x, int64_t dim, bool log) {
     return r;
   }
   dim = normalize_dim(dim, x.sizes(), name);
-  // Move `dim` last, make contiguous, run the row kernel, move it back.
+  // Row kernel over the last dim: move `dim` last, run, move it back.
   Shape perm;
-  for (int64_t i = 0; i < nd; ++i)
-    if (i != dim) perm.push_back(i);
-  perm.push_back(dim);
-  Shape psizes, pstrides;
-  for (int64_t p : perm) {
-    psizes.push_back(x.sizes()[p]);
-    pstrides.push_back(x.strides()[p]);
-  }
-  Tensor xp = contiguous(make_view(x, psizes, pstrides, x.storage_offset()));
-  Tensor out = empty(psizes, x.dtype(), x.device());
+  Tensor xp = move_dim_last(x, dim, perm);
+  Tensor out = empty(xp.sizes(), x.dtype(), x.device());
   if (out.numel() > 0) backend_of(x).softmax_lastdim(ref(out), ref(xp), log);
-  // Inverse permutation as a view of the contiguous result.
-  Shape inv_sizes(nd), inv_strides(nd);
-  for (int64_t i = 0; i < nd; ++i) {
-    inv_sizes[perm[i]] = out.sizes()[i];
-    inv_strides[perm[i]] = out.strides()[i];
-  }
-  return contiguous(restride_fresh(out, inv_sizes, inv_strides));
+  return move_last_back(out, perm);
 }
 
 }  // namespace accmt::native

@@ -56,6 +56,7 @@ template <int N> struct StridedLoop {
 
   // Calls row(ptrs, inner_strides, count) for each inner run within elements [begin, end).
   template <class Row> void for_range(int64_t begin, int64_t end, Row&& row) const {
+    if (begin >= end) return;  // also keeps size-0 dims out of the index arithmetic
     std::array<int64_t, kMaxDims> idx{};
     int64_t rest = begin;
     for (int d = 0; d < ndim; ++d) {

@@ -55,6 +55,9 @@ TEST_CASE("double backward through matmul and sum") {
   REQUIRE(z.grad().requires_grad());
   Tensor gz = ag::grad({z.grad().sum()}, {z})[0];  // 12 z^2
   CHECK_MESSAGE(gz.allclose(f64({12.0, 48.0}, {2})), "got " << gz);
+  // A differentiable .grad refers back to z through its graph (as in PyTorch, where
+  // backward(create_graph=True) warns about this cycle); clearing it frees the graph.
+  z.set_grad(Tensor());
 }
 
 TEST_CASE("second-order gradchecks: create_graph through each op's backward") {
