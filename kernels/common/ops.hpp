@@ -75,7 +75,8 @@ template <class T> ACCMT_HOST_DEVICE inline T gelu_tanh_grad(T x) {
 template <class T> ACCMT_HOST_DEVICE inline T softplus(T x) { return x > T(20) ? x : log1p(exp(x)); }
 template <class T> ACCMT_HOST_DEVICE inline T softplus_grad(T x) { return x > T(20) ? T(1) : sigmoid(x); }
 
-template <class T> ACCMT_HOST_DEVICE inline T apply_unary(Unary op, T x) {
+// Forced inline: callers pass a constant op, so the switch folds away and loops vectorise.
+template <class T> ACCMT_HOST_DEVICE ACCMT_FORCE_INLINE T apply_unary(Unary op, T x) {
   if constexpr (std::is_floating_point_v<T>) {
     switch (op) {
       case Unary::Neg: return -x;
@@ -139,7 +140,7 @@ template <class T> ACCMT_HOST_DEVICE inline T int_floor_div(T a, T b) {
 }
 
 // Arithmetic ops; the result type equals the input type T.
-template <class T> ACCMT_HOST_DEVICE inline T apply_binary(Binary op, T a, T b) {
+template <class T> ACCMT_HOST_DEVICE ACCMT_FORCE_INLINE T apply_binary(Binary op, T a, T b) {
   if constexpr (std::is_floating_point_v<T>) {
     switch (op) {
       case Binary::Add: return a + b;
@@ -194,7 +195,7 @@ template <class T> ACCMT_HOST_DEVICE inline T apply_binary(Binary op, T a, T b) 
   }
 }
 
-template <class T> ACCMT_HOST_DEVICE inline bool apply_compare(Binary op, T a, T b) {
+template <class T> ACCMT_HOST_DEVICE ACCMT_FORCE_INLINE bool apply_compare(Binary op, T a, T b) {
   switch (op) {
     case Binary::Eq: return a == b;
     case Binary::Ne: return a != b;

@@ -3,6 +3,8 @@
 #include <limits>
 #include <vector>
 
+#include <Eigen/Core>
+
 #include "kernels/cpu/cpu_backend.hpp"
 #include "kernels/cpu/loops.hpp"
 
@@ -16,6 +18,21 @@ template <class T> using sum_t = std::conditional_t<std::is_floating_point_v<acc
 template <class A> bool is_nan(A v) {
   if constexpr (std::is_floating_point_v<A>) return v != v;
   else return false;
+}
+
+// Sum of n dense elements. Sixteen independent lanes let the compiler vectorise the
+// loop (a single accumulator would serialise every add).
+template <class T> sum_t<T> sum_dense(const T* p, int64_t n) {
+  using S = sum_t<T>;
+  constexpr int kLanes = 16;
+  S lanes[kLanes] = {};
+  int64_t i = 0;
+  for (; i + kLanes <= n; i += kLanes)
+    for (int j = 0; j < kLanes; ++j) lanes[j] += S(acc_t<T>(p[i + j]));
+  S total = 0;
+  for (int j = 0; j < kLanes; ++j) total += lanes[j];
+  for (; i < n; ++i) total += S(acc_t<T>(p[i]));
+  return total;
 }
 
 // Reduces the elements that `loop` (over the reduced dims) visits from `base`.
@@ -32,6 +49,12 @@ template <class T> void reduce_one(Reduce op, const StridedLoop<1>& proto, char*
   switch (op) {
     case Reduce::Sum: {
       sum_t<T> acc = 0;
+      if constexpr (!std::is_same_v<T, bool>) {
+        if (loop.ndim == 1 && loop.strides[0][0] == int64_t(sizeof(T))) {  // one dense run
+          *reinterpret_cast<T*>(out) = T(static_cast<A>(sum_dense(reinterpret_cast<const T*>(base), loop.sizes[0])));
+          return;
+        }
+      }
       each([&](A v, int64_t) { acc += v; });
       *reinterpret_cast<T*>(out) = T(static_cast<A>(acc));
       return;
@@ -125,6 +148,12 @@ void CpuBackend::reduce(Reduce op, const TensorRef& out, const TensorRef& in, in
           sum_t<T> acc = 0;
           int64_t lo = c * chunk, hi = std::min(inner, lo + chunk);
           inner_loop.for_range(lo, hi, [&](const std::array<char*, 1>& p, const std::array<int64_t, 1>& st, int64_t n) {
+            if constexpr (!std::is_same_v<T, bool>) {
+              if (st[0] == int64_t(sizeof(T))) {
+                acc += sum_dense(reinterpret_cast<const T*>(p[0]), n);
+                return;
+              }
+            }
             for (int64_t i = 0; i < n; ++i) acc += sum_t<T>(acc_t<T>(*reinterpret_cast<const T*>(p[0] + i * st[0])));
           });
           partial[static_cast<size_t>(c)] = acc;
@@ -161,6 +190,23 @@ void CpuBackend::softmax_lastdim(const TensorRef& out, const TensorRef& in, bool
   const int64_t rows = in.numel() / cols;
   dispatch_floating(in.dtype, [&]<class T>() {
     using A = acc_t<T>;
+    if constexpr (std::is_same_v<T, A>) {
+      // float/double: Eigen's vectorised exp; exp(x - max) is stored, then scaled.
+      using Arr = Eigen::Array<T, Eigen::Dynamic, 1>;
+      parallel_for(rows, std::max<int64_t>(1, kGrain / cols), [&](int64_t r0, int64_t r1) {
+        for (int64_t r = r0; r < r1; ++r) {
+          Eigen::Map<const Arr> x(in.ptr<T>() + r * cols, cols);
+          Eigen::Map<Arr> y(out.ptr<T>() + r * cols, cols);
+          T mx = x.maxCoeff();
+          if (std::isinf(mx) && mx < 0) mx = 0;  // an all -inf row: exp gives 0, log gives -inf
+          y = (x - mx).exp();
+          T sum = y.sum();
+          if (log) y = (x - mx) - std::log(sum);
+          else y *= T(1) / sum;
+        }
+      });
+      return;
+    }
     parallel_for(rows, std::max<int64_t>(1, kGrain / cols), [&](int64_t r0, int64_t r1) {
       for (int64_t r = r0; r < r1; ++r) {
         const T* x = in.ptr<T>() + r * cols;

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <bit>
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <iterator>
@@ -173,8 +174,12 @@ std::vector<std::string> Fixtures::names() const {
   return out;
 }
 
+// The repository root: the ACCMT_SOURCE_DIR environment variable when set and non-empty
+// (binaries carried to another machine, tools/device-check.sh), else the compiled-in path.
 std::string fixture_path(const std::string& file) {
-  return std::string(ACCMT_SOURCE_DIR) + "/tests/reference/fixtures/" + file;
+  const char* env = std::getenv("ACCMT_SOURCE_DIR");
+  const std::string root = (env != nullptr && *env != '\0') ? std::string(env) : std::string(ACCMT_SOURCE_DIR);
+  return root + "/tests/reference/fixtures/" + file;
 }
 
 std::vector<double> host_values(const Tensor& t) { return read_as<double>(t); }
