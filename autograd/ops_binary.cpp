@@ -77,6 +77,13 @@ Tensor binary_op(Binary op, const Tensor& a, const Tensor& b) {
   if (op == Binary::Sub) {
     ACCMT_CHECK(a.dtype() != DType::Bool || b.dtype() != DType::Bool, "sub: subtraction of bool tensors is not supported");
   }
+  if ((op == Binary::FloorDivide || op == Binary::Remainder) && !is_floating(dt) && b.device().is_cpu() && b.numel() > 0) {
+    // Integer division by zero has no value (PyTorch raises ZeroDivisionError); checked
+    // where reading the divisor is cheap.
+    ACCMT_CHECK(!native::binary(Binary::Eq, b, zeros({}, {.dtype = b.dtype()}), b.dtype()).any().item<bool>(), name,
+                ": integer division by zero (dividend shape ", shape_str(a.sizes()), ", divisor shape ",
+                shape_str(b.sizes()), ")");
+  }
   Tensor out = native::binary(op, a, b, dt);
   if (autograd::needs_grad({a, b}) && is_floating(dt)) {
     bool save_inputs = op != Binary::Add && op != Binary::Sub;

@@ -95,6 +95,18 @@ template <class T, class F> void generate(const TensorRef& out, F&& f) {
     });
   });
 }
+// generate() with per-chunk state: make() builds a fresh element function for each
+// thread's chunk, so it may cache a Philox block between neighbouring elements.
+template <class T, class Make> void generate_cached(const TensorRef& out, Make&& make) {
+  StridedLoop<1> loop({&out});
+  parallel_for(loop.numel, kGrain, [&](int64_t b, int64_t e) {
+    auto f = make();
+    int64_t i = b;
+    loop.for_range(b, e, [&](const std::array<char*, 1>& p, const std::array<int64_t, 1>& st, int64_t n) {
+      for (int64_t j = 0; j < n; ++j, ++i) *reinterpret_cast<T*>(p[0] + j * st[0]) = f(uint64_t(i));
+    });
+  });
+}
 }  // namespace
 
 // Note: StridedLoop drops size-1 dims and merges dims but keeps row-major element order
@@ -117,10 +129,20 @@ void CpuBackend::uniform(const TensorRef& out, uint64_t seed, uint64_t offset, d
 void CpuBackend::normal(const TensorRef& out, uint64_t seed, uint64_t offset, double mean, double std) {
   dispatch_floating(out.dtype, [&]<class T>() {
     if constexpr (std::is_same_v<T, double>) {
-      generate<T>(out, [&](uint64_t i) { return mean + std * philox::normal_double(seed, offset, i); });
+      generate_cached<T>(out, [&] {
+        return [&, blk = ~uint64_t(0), v = std::array<double, 2>{}](uint64_t i) mutable {
+          if (i / 2 != blk) philox::normal_double_block(seed, offset, blk = i / 2, v.data());
+          return mean + std * v[i % 2];
+        };
+      });
     } else {
       float m = float(mean), s = float(std);
-      generate<T>(out, [&](uint64_t i) { return T(m + s * philox::normal_float(seed, offset, i)); });
+      generate_cached<T>(out, [&] {
+        return [&, m, s, blk = ~uint64_t(0), v = std::array<float, 4>{}](uint64_t i) mutable {
+          if (i / 4 != blk) philox::normal_float_block(seed, offset, blk = i / 4, v.data());
+          return T(m + s * v[i % 4]);
+        };
+      });
     }
   });
 }

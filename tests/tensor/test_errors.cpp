@@ -4,6 +4,8 @@
 // the CPU-side check that an absent device is refused runs.
 #include <doctest/doctest.h>
 
+#include <limits>
+
 #include "tensor/tensor.hpp"
 #include "tests/tensor/helpers.hpp"
 
@@ -94,6 +96,15 @@ TEST_CASE("indices out of range") {
   check_error([&] { zeros({3, 2}).index_add(0, idx({3}), ones({1, 2})); }, {"index_add", "3", "[3, 2]"},
               "index_add index 3");
   check_error([&] { x.topk(4, 1); }, {"topk", "4", "[2, 3]"}, "topk k > size");
+}
+
+TEST_CASE("integer division by zero") {
+  // PyTorch raises ZeroDivisionError for integer floor_divide/remainder by zero.
+  Tensor a = idx({7, 8}), z = idx({2, 0});
+  check_error([&] { a.floor_divide(z); }, {"floor_divide", "division by zero", "[2]"}, "floor_divide by zero");
+  check_error([&] { a.remainder(z); }, {"remainder", "division by zero"}, "remainder by zero");
+  // Floating division by zero is IEEE arithmetic, not an error.
+  CHECK(tensor({1.0}).floor_divide(tensor({0.0})).item<double>() == std::numeric_limits<double>::infinity());
 }
 
 TEST_CASE("item, to_vector and undefined tensors") {

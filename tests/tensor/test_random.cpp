@@ -86,6 +86,21 @@ TEST_CASE("rand draws element i from Philox at (seed, offset, i)") {
   CHECK(gen.offset() == 2);
 }
 
+TEST_CASE("randn draws element i from Philox at (seed, offset, i)") {
+  // The CPU kernel computes whole Philox blocks at once; every element must still equal
+  // the per-element formula that CUDA threads use. Odd sizes leave ragged block ends.
+  Generator gen(99);
+  std::vector<float> a = randn({11}, {}, &gen).to_vector<float>();
+  std::vector<double> b = randn({7}, {.dtype = DType::Float64}, &gen).to_vector<double>();
+  for (uint64_t i = 0; i < a.size(); ++i) CHECK(a[i] == philox::normal_float(99, 0, i));
+  for (uint64_t i = 0; i < b.size(); ++i) CHECK(b[i] == philox::normal_double(99, 1, i));
+  // A transposed (strided) output gets the values of its logical positions.
+  Generator g1(5), g2(5);
+  Tensor t = empty({3, 5}).t();
+  t.normal_(0.0, 1.0, &g1);
+  CHECK(t.contiguous().equal(randn({5, 3}, {}, &g2)));
+}
+
 TEST_CASE("same seed gives the same stream; generators are independent") {
   Generator g1(42), g2(42);
   CHECK(same_bits(rand({1000}, {}, &g1), rand({1000}, {}, &g2)));
