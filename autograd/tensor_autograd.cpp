@@ -127,6 +127,22 @@ Tensor Tensor::detach() const {
   return Tensor(std::move(impl));
 }
 
+void Tensor::set_data(const Tensor& new_data) const {
+  native::check_defined("set_data", *this);
+  native::check_defined("set_data", new_data);
+  ACCMT_CHECK(!requires_grad() || is_floating(new_data.dtype()), "set_data: a tensor that requires grad needs floating "
+              "data, got ", dtype_name(new_data.dtype()));
+  TensorImpl& self = *impl();
+  const TensorImpl& src = *new_data.impl();
+  self.storage = src.storage;
+  self.sizes = src.sizes;
+  self.strides = src.strides;
+  self.offset = src.offset;
+  self.dtype = src.dtype;
+  self.version = src.version;
+  self.view_base = nullptr;
+}
+
 Tensor& Tensor::detach_() {
   ACCMT_CHECK(!is_view() || !requires_grad(), "detach_: cannot detach a view of a tensor that requires grad in place; "
               "use detach()");

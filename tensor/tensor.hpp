@@ -100,6 +100,10 @@ class Tensor {
   int64_t register_post_accumulate_grad_hook(PostAccumulateHook hook) const;
   Tensor detach() const;
   Tensor& detach_();
+  // Makes this tensor (and every handle to it) use new_data's storage, shape and dtype,
+  // keeping its autograd identity (like PyTorch's `param.data = new_data`). Used by
+  // Module::to so that parameters move without invalidating handles.
+  void set_data(const Tensor& new_data) const;
   // In-place modification counter, shared by views of the same data.
   uint64_t version() const;
   bool is_view() const;

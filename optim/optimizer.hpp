@@ -1,0 +1,68 @@
+#pragma once
+// Optimizer base: parameter groups with per-group hyper-parameters, per-parameter state,
+// step/zero_grad, and a state_dict that round-trips exactly.
+#include <map>
+#include <string>
+#include <vector>
+
+#include "tensor/tensor.hpp"
+
+namespace accmt::optim {
+
+// Hyper-parameters of one group by PyTorch's names ("lr", "weight_decay", "momentum",
+// "beta1"/"beta2" for betas, "amsgrad" as 0/1, ...).
+using Options = std::map<std::string, double>;
+
+struct ParamGroup {
+  std::vector<Tensor> params;
+  Options options;
+  double lr() const;
+  void set_lr(double lr);
+  double get(const std::string& key) const;  // throws accmt::Error naming the key
+};
+
+// Everything needed to resume: per-parameter state tensors (by the parameter's index in
+// the flat order of all groups), the groups' options, and which parameter indices each
+// group holds. Step counters are stored as tensors like PyTorch's "step".
+struct OptimizerState {
+  std::map<int64_t, std::map<std::string, Tensor>> state;
+  std::vector<Options> group_options;
+  std::vector<std::vector<int64_t>> group_params;
+};
+
+class Optimizer {
+ public:
+  virtual ~Optimizer() = default;
+  // One group with `defaults`.
+  Optimizer(std::vector<Tensor> params, Options defaults);
+  // Several groups: each group's options override `defaults`.
+  Optimizer(std::vector<ParamGroup> groups, Options defaults);
+
+  virtual std::string name() const = 0;
+  // One update from the current .grad of every parameter (parameters without a grad are
+  // skipped). Runs without recording autograd.
+  virtual void step() = 0;
+  void zero_grad(bool set_to_none = true);
+
+  std::vector<ParamGroup>& param_groups() { return groups_; }
+  const std::vector<ParamGroup>& param_groups() const { return groups_; }
+  void add_param_group(ParamGroup group);
+  const Options& defaults() const { return defaults_; }
+
+  OptimizerState state_dict() const;
+  // Checks group count, group sizes and parameter shapes; throws accmt::Error naming
+  // the mismatch. Tensors are copied (to the parameter's device) so the optimizer owns them.
+  void load_state_dict(const OptimizerState& state);
+
+ protected:
+  // The state of one parameter (created empty on first use).
+  std::map<std::string, Tensor>& state_of(const Tensor& param);
+  bool has_state(const Tensor& param) const;
+
+ private:
+  std::vector<ParamGroup> groups_;
+  Options defaults_;
+  std::map<const void*, std::map<std::string, Tensor>> state_;  // keyed by TensorImpl*
+};
+
+}  // namespace accmt::optim
