@@ -5,6 +5,7 @@
 #include <unordered_set>
 
 #include "autograd/grad_mode.hpp"
+#include "nn/repr.hpp"
 
 namespace accmt::nn {
 
@@ -253,31 +254,23 @@ void Module::load_state_dict(const StateDict& state, bool strict) {
       }
 }
 
-namespace {
-void print_tree(std::ostringstream& os, const Module& m, int indent) {
-  os << m.type_name() << "(";
-  auto kids = m.named_children();
-  std::string extra = m.extra_repr();
-  if (kids.empty()) {
-    os << extra << ")";
-    return;
-  }
-  os << "\n";
-  std::string pad(static_cast<size_t>(indent + 2), ' ');
-  if (!extra.empty()) os << pad << extra << "\n";
-  for (const auto& [name, child] : kids) {
-    os << pad << "(" << name << "): ";
-    print_tree(os, *child, indent + 2);
-    os << "\n";
-  }
-  os << std::string(static_cast<size_t>(indent), ' ') << ")";
-}
-}  // namespace
-
 std::string Module::str() const {
-  std::ostringstream os;
-  print_tree(os, *this, 0);
-  return os.str();
+  std::vector<std::string> lines;
+  std::string extra = extra_repr();
+  if (!extra.empty()) {
+    std::istringstream in(extra);
+    for (std::string line; std::getline(in, line);) lines.push_back(line);
+  }
+  size_t extra_lines = lines.size();
+  for (const auto& [name, child] : children_) lines.push_back("(" + name + "): " + add_indent(child->str(), 2));
+  std::string out = type_name() + "(";
+  if (extra_lines == 1 && children_.empty()) {
+    out += lines[0];
+  } else if (!lines.empty()) {
+    out += "\n";
+    for (const auto& line : lines) out += "  " + line + "\n";
+  }
+  return out + ")";
 }
 
 std::ostream& operator<<(std::ostream& os, const Module& m) { return os << m.str(); }

@@ -77,7 +77,9 @@ class Module {
   // ---- printing like PyTorch: "Linear(in_features=3, out_features=4, bias=True)"
   virtual std::string type_name() const { return "Module"; }
   virtual std::string extra_repr() const { return ""; }
-  std::string str() const;
+  // The printed tree, built like PyTorch's __repr__ (children via their own str(), so a
+  // container may print its children differently, as ModuleList does).
+  virtual std::string str() const;
 
  protected:
   void add_child(const std::string& name, std::shared_ptr<Module> module);
