@@ -1,7 +1,6 @@
 // LRScheduler base: initial lrs, stepping, state_dict round trips.
 #include "optim/lr_scheduler.hpp"
 
-#include <sstream>
 
 #include "kernels/common/error.hpp"
 

@@ -3,8 +3,6 @@
 
 #include <cmath>
 #include <functional>
-#include <set>
-#include <sstream>
 
 #include "kernels/common/error.hpp"
 #include "optim/schedulers.hpp"
