@@ -23,7 +23,7 @@ std::string py_float(double v) {
     std::snprintf(buf, sizeof buf, "%.*e", prec - 1, v);
     if (std::strtod(buf, nullptr) == v) break;
   }
-  // buf is d.ddde±XX: rebuild in Python's style (fixed for 1e-4 <= |v| < 1e16).
+  // buf is d.ddde±XX: rebuild in Python's style (fixed for 1e-4 <= |v| < 1e16, as Python does).
   std::string s(buf);
   size_t e = s.find('e');
   std::string mant = s.substr(0, e);
@@ -33,7 +33,7 @@ std::string py_float(double v) {
   for (char ch : mant) if (ch >= '0' && ch <= '9') digits += ch;
   while (digits.size() > 1 && digits.back() == '0') digits.pop_back();
   std::string out = neg ? "-" : "";
-  if (exp >= -5 && exp < 16) {
+  if (exp >= -4 && exp < 16) {
     if (exp < 0) {
       out += "0." + std::string(-exp - 1, '0') + digits;
     } else {
@@ -157,6 +157,9 @@ Tensor BatchNormBase::forward(const Tensor& x) {
               shape_str(x.sizes()), ", got ", x.size(1));
   const bool training = is_training();
   const bool track = options.track_running_stats;
+  // Checked before the counter moves, so a rejected batch leaves the buffers untouched.
+  ACCMT_CHECK(!training || x.numel() / num_features > 1, type_name(),
+              ": expected more than 1 value per channel when training, got input size ", shape_str(x.sizes()));
   double factor = options.momentum.value_or(0.0);
   if (training && track) {
     NoGradGuard no_grad;
