@@ -79,30 +79,40 @@ void forward_eigen(Rows s, T* y, T* mean, T* rstd, const T* x, const T* w, const
   });
 }
 
+// One row in two fused passes: the first accumulates the parameter-gradient partials and
+// the two row sums, the second writes dx. `omp simd` lets the float reductions vectorise.
 template <class T>
-void backward_eigen(Rows s, T* dx, T* dw, T* db, const T* dy, const T* x, const T* mean, const T* rstd, const T* w) {
-  using Arr = Eigen::Array<T, Eigen::Dynamic, 1>;
+void backward_row(int64_t n, T* dxr, T* pw, T* pb, const T* dyr, const T* xr, bool centred, T mu, T rs,
+                  const T* w) {
+  T sg = 0, sgx = 0;
+#pragma omp simd reduction(+ : sg, sgx)
+  for (int64_t j = 0; j < n; ++j) {
+    const T xh = (xr[j] - mu) * rs, g = w ? dyr[j] * w[j] : dyr[j];
+    if (pw) pw[j] += dyr[j] * xh;
+    if (pb) pb[j] += dyr[j];
+    sg += g;
+    sgx += g * xh;
+  }
+  if (!dxr) return;
+  const T mg = centred ? sg / T(n) : T(0), mgx = sgx / T(n);  // RMSNorm: no mean(g) term
+#pragma omp simd
+  for (int64_t j = 0; j < n; ++j) {
+    const T xh = (xr[j] - mu) * rs, g = w ? dyr[j] * w[j] : dyr[j];
+    dxr[j] = ops::norm_backward_dx(g, xh, rs, mg, mgx);
+  }
+}
+
+template <class T>
+void backward_dense(Rows s, T* dx, T* dw, T* db, const T* dy, const T* x, const T* mean, const T* rstd, const T* w) {
   const int64_t n = s.cols;
   const int64_t nchunks = (dw || db) ? num_chunks(s.rows, n) : 1;
   std::vector<T> partial((dw || db) ? static_cast<size_t>(nchunks * 2 * n) : 0, T(0));
   auto rows_body = [&](int64_t c, int64_t r0, int64_t r1) {
-    Eigen::Map<Arr> pw(partial.empty() ? nullptr : partial.data() + c * 2 * n, partial.empty() ? 0 : n);
-    Eigen::Map<Arr> pb(partial.empty() ? nullptr : partial.data() + c * 2 * n + n, partial.empty() ? 0 : n);
+    T* pw = dw ? partial.data() + c * 2 * n : nullptr;
+    T* pb = db ? partial.data() + c * 2 * n + n : nullptr;
     for (int64_t r = r0; r < r1; ++r) {
-      Eigen::Map<const Arr> xr(x + r * n, n), dyr(dy + r * n, n);
-      const T mu = mean ? mean[r] : T(0), rs = rstd[r];
-      auto xhat = (xr - mu) * rs;
-      if (dw) pw += dyr * xhat;
-      if (db) pb += dyr;
-      if (!dx) continue;
-      Eigen::Map<Arr> dxr(dx + r * n, n);
-      auto body = [&](const auto& g) {
-        const T mg = mean ? g.sum() / T(n) : T(0);
-        const T mgx = (g * xhat).sum() / T(n);
-        dxr = rs * (g - mg - xhat * mgx);  // ops::norm_backward_dx, vectorised
-      };
-      if (w) body(dyr * Eigen::Map<const Arr>(w, n));
-      else body(dyr);
+      backward_row<T>(n, dx ? dx + r * n : nullptr, pw, pb, dy + r * n, x + r * n, mean != nullptr,
+                      mean ? mean[r] : T(0), rstd[r], w);
     }
   };
   if (dx && !dw && !db) {
@@ -204,7 +214,7 @@ void CpuBackend::layer_norm_backward(const TensorRef* dx, const TensorRef* dweig
       return;
     }
     if constexpr (std::is_same_v<T, A>)
-      backward_eigen<T>(s, opt_mut<T>(dx), opt_mut<T>(dweight), opt_mut<T>(dbias), dy.ptr<T>(), x.ptr<T>(),
+      backward_dense<T>(s, opt_mut<T>(dx), opt_mut<T>(dweight), opt_mut<T>(dbias), dy.ptr<T>(), x.ptr<T>(),
                         opt_ptr<T>(mean), rstd.ptr<T>(), opt_ptr<T>(weight));
     else
       backward_scalar<T, A>(s, opt_mut<T>(dx), opt_mut<T>(dweight), opt_mut<T>(dbias), dy.ptr<T>(), x.ptr<T>(),
