@@ -19,6 +19,7 @@
 #endif
 
 #include "accmt/accmt.hpp"
+#include "nn/functional/normalization.hpp"
 
 using namespace accmt;
 
@@ -130,6 +131,19 @@ Fn mlp_step() {
   };
 }
 
+// LayerNorm over the last dim of [4096, 768] with weight and bias: forward, then backward
+// of a fixed upstream gradient into x, weight and bias (a GPT-2 sized activation).
+Fn layer_norm_step() {
+  Generator g(8);
+  auto x = randn_f({4096, 768}, g), gout = randn_f({4096, 768}, g);
+  auto w = randn_f({768}, g), b = randn_f({768}, g);
+  for (Tensor* t : {&x, &w, &b}) t->requires_grad_();
+  return [x, w, b, gout] {
+    for (const Tensor& t : {x, w, b}) t.set_grad(Tensor());
+    nn::functional::layer_norm(x, {768}, w, b).backward(gout);
+  };
+}
+
 std::vector<Case> all_cases() {
   const double n16 = double(k16M), n4k = 4096.0 * 4096.0;
   std::vector<Case> cs;
@@ -181,6 +195,7 @@ std::vector<Case> all_cases() {
                   return Fn([a] { (void)a.softmax(1); });
                 }});
   cs.push_back({"mlp_step_784-512-512-10_b128_noopt", Metric::Ms, 0, mlp_step});
+  cs.push_back({"layer_norm_fwd_bwd_4096x768", Metric::Ms, 0, layer_norm_step});
   return cs;
 }
 

@@ -142,6 +142,21 @@ def mlp_step():
     return step
 
 
+def layer_norm_step():
+    """LayerNorm over the last dim of [4096, 768] with weight and bias: forward + backward."""
+    g = torch.Generator().manual_seed(8)
+    x, gout = torch.randn(4096, 768, generator=g), torch.randn(4096, 768, generator=g)
+    w, b = torch.randn(768, generator=g), torch.randn(768, generator=g)
+    for t in (x, w, b):
+        t.requires_grad_()
+
+    def step():
+        for t in (x, w, b):
+            t.grad = None
+        torch.nn.functional.layer_norm(x, (768,), w, b).backward(gout)
+    return step
+
+
 def torch_cases():
     n4k = 4096.0 * 4096.0
     cases = gemm_cases("torch")
@@ -161,6 +176,7 @@ def torch_cases():
                                           tensor_setup((4096, 4096), lambda a, d=d: a.sum(d)))
     cases["softmax_rows_4096x4096"] = ("gbps", 2 * F32 * n4k, tensor_setup((4096, 4096), lambda a: a.softmax(1)))
     cases["mlp_step_784-512-512-10_b128_noopt"] = ("ms", 0.0, mlp_step)
+    cases["layer_norm_fwd_bwd_4096x768"] = ("ms", 0.0, layer_norm_step)
     return cases
 
 

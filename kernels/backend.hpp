@@ -73,6 +73,19 @@ class Backend {
   virtual void sort_lastdim(const TensorRef& values, const TensorRef& indices, const TensorRef& in, bool descending, bool stable) { missing("sort"); }
   virtual void topk_lastdim(const TensorRef& values, const TensorRef& indices, const TensorRef& in, int64_t k, bool largest, bool sorted) { missing("topk"); }
 
+  // ---- Normalisation (LayerNorm, RMSNorm): one fused family.
+  // x and y are contiguous [rows, cols] (cols = the normalised elements of one row);
+  // weight and bias are contiguous [cols] and optional (nullptr when absent); mean and
+  // rstd are contiguous [rows] in the accumulation dtype (float32 for 16-bit inputs).
+  // rms = true is RMSNorm: no centring, mean is nullptr, rstd = 1/sqrt(mean(x^2) + eps).
+  // Backward writes whichever of dx ([rows, cols]), dweight and dbias ([cols]) are
+  // non-null, from the saved mean/rstd; dweight/dbias are overwritten, not accumulated.
+  virtual void layer_norm_forward(const TensorRef& y, const TensorRef* mean, const TensorRef& rstd, const TensorRef& x,
+                                  const TensorRef* weight, const TensorRef* bias, double eps) { missing("layer_norm"); }
+  virtual void layer_norm_backward(const TensorRef* dx, const TensorRef* dweight, const TensorRef* dbias,
+                                   const TensorRef& dy, const TensorRef& x, const TensorRef* mean, const TensorRef& rstd,
+                                   const TensorRef* weight) { missing("layer_norm_backward"); }
+
   // Random: element i of the draw uses Philox(seed, offset, i).
   virtual void uniform(const TensorRef& out, uint64_t seed, uint64_t offset, double low, double high) { missing("uniform_"); }
   virtual void normal(const TensorRef& out, uint64_t seed, uint64_t offset, double mean, double std) { missing("normal_"); }

@@ -34,6 +34,13 @@ class CpuBackend final : public Backend {
   void sort_lastdim(const TensorRef& values, const TensorRef& indices, const TensorRef& in, bool descending, bool stable) override;
   void topk_lastdim(const TensorRef& values, const TensorRef& indices, const TensorRef& in, int64_t k, bool largest, bool sorted) override;
 
+  // kernels/cpu/norm.cpp
+  void layer_norm_forward(const TensorRef& y, const TensorRef* mean, const TensorRef& rstd, const TensorRef& x,
+                          const TensorRef* weight, const TensorRef* bias, double eps) override;
+  void layer_norm_backward(const TensorRef* dx, const TensorRef* dweight, const TensorRef* dbias, const TensorRef& dy,
+                           const TensorRef& x, const TensorRef* mean, const TensorRef& rstd,
+                           const TensorRef* weight) override;
+
   void uniform(const TensorRef& out, uint64_t seed, uint64_t offset, double low, double high) override;
   void normal(const TensorRef& out, uint64_t seed, uint64_t offset, double mean, double std) override;
   void randint(const TensorRef& out, uint64_t seed, uint64_t offset, int64_t low, int64_t high) override;
