@@ -34,7 +34,19 @@ void Optimizer::add_param_group(ParamGroup group) {
   for (const auto& [key, value] : group.options)
     ACCMT_CHECK(defaults_.count(key), "optimizer: unknown option '", key, "' in a parameter group");
   for (const auto& [key, value] : defaults_) group.options.emplace(key, value);
+  check_options(group.options);
   groups_.push_back(std::move(group));
+}
+
+void Optimizer::check_all_groups() const {
+  for (const auto& g : groups_) check_options(g.options);
+}
+
+double Optimizer::next_step(std::map<std::string, Tensor>& state, const Tensor& param) {
+  Tensor& step = state["step"];
+  if (!step.defined()) step = zeros({}, TensorOptions{.dtype = DType::Float32, .device = param.device()});
+  step.add_(1);
+  return step.item<double>();
 }
 
 void Optimizer::zero_grad(bool set_to_none) {
