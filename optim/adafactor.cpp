@@ -44,8 +44,8 @@ void Adafactor::check_options(const Options& o) const {
   const bool relative = o.at("relative_step") != 0;
   ACCMT_CHECK(!(relative && !std::isnan(lr)), "Adafactor: Cannot combine manual `lr` (", lr,
               ") and `relative_step=True` options");
-  ACCMT_CHECK(relative || !std::isnan(lr), "Adafactor: lr=None is only allowed with `relative_step=True`");
   ACCMT_CHECK(!(o.at("warmup_init") != 0 && !relative), "Adafactor: `warmup_init=True` requires `relative_step=True`");
+  ACCMT_CHECK(relative || !std::isnan(lr), "Adafactor: lr=None is only allowed with `relative_step=True`");
   if (!std::isnan(lr)) detail::check_nonneg("Adafactor", "learning rate", lr);
   detail::check_nonneg("Adafactor", "eps1 value", o.at("eps1"));
   detail::check_nonneg("Adafactor", "eps2 value", o.at("eps2"));
