@@ -46,4 +46,27 @@ TEST_SUITE("optim.zero_grad") {
     CHECK(opt.param_groups()[1].get("weight_decay") == 0.01);
     CHECK(opt.name() == "AdamW");
   }
+
+  TEST_CASE("groups written inline with designated defaults, as in docs/optim.md") {
+    std::vector<Tensor> p = initial_params(DType::Float64);
+    std::vector<Tensor> encoder{p[0], p[1]}, head{p[2], p[3]};
+    optim::SGD sgd({{encoder, {{"lr", 1e-4}}}, {head, {}}}, {.lr = 1e-2, .momentum = 0.9});
+    CHECK(sgd.param_groups()[0].lr() == 1e-4);
+    CHECK(sgd.param_groups()[1].lr() == 1e-2);
+    CHECK(sgd.param_groups()[0].get("momentum") == 0.9);
+  }
+
+  TEST_CASE("a learning rate set between steps takes effect at the next step") {
+    std::vector<Tensor> p = initial_params(DType::Float64);
+    optim::SGD opt(p, {.lr = 0.0});
+    Tensor before = p[0].detach().clone();
+    train_step(opt, p, DType::Float64);
+    CHECK(p[0].detach().equal(before));  // lr 0: no move
+    opt.param_groups()[0].set_lr(0.1);
+    opt.zero_grad();
+    mlp_loss(p, DType::Float64).backward();
+    Tensor expected = before - p[0].grad() * 0.1;
+    opt.step();
+    CHECK(p[0].detach().allclose(expected, 1e-15, 0.0));
+  }
 }
