@@ -16,10 +16,12 @@ Options to_map(const AdadeltaOptions& o) {
 }
 }  // namespace
 
-Adadelta::Adadelta(std::vector<Tensor> params, AdadeltaOptions options) : Optimizer(std::move(params), to_map(options)) {
+Adadelta::Adadelta(std::vector<Tensor> params, AdadeltaOptions options)
+    : Optimizer(std::move(params), to_map(options)) {
   check_all_groups();
 }
-Adadelta::Adadelta(std::vector<ParamGroup> groups, AdadeltaOptions defaults) : Optimizer(std::move(groups), to_map(defaults)) {
+Adadelta::Adadelta(std::vector<ParamGroup> groups, AdadeltaOptions defaults)
+    : Optimizer(std::move(groups), to_map(defaults)) {
   check_all_groups();
 }
 

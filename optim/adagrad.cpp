@@ -12,14 +12,20 @@ namespace accmt::optim {
 namespace {
 double b(bool v) { return v ? 1.0 : 0.0; }
 Options to_map(const AdagradOptions& o) {
-  return {{"lr", o.lr}, {"lr_decay", o.lr_decay}, {"weight_decay", o.weight_decay}, {"initial_accumulator_value", o.initial_accumulator_value}, {"eps", o.eps}, {"maximize", b(o.maximize)}};
+  return {{"lr", o.lr},
+          {"lr_decay", o.lr_decay},
+          {"weight_decay", o.weight_decay},
+          {"initial_accumulator_value", o.initial_accumulator_value},
+          {"eps", o.eps},
+          {"maximize", b(o.maximize)}};
 }
 }  // namespace
 
 Adagrad::Adagrad(std::vector<Tensor> params, AdagradOptions options) : Optimizer(std::move(params), to_map(options)) {
   check_all_groups();
 }
-Adagrad::Adagrad(std::vector<ParamGroup> groups, AdagradOptions defaults) : Optimizer(std::move(groups), to_map(defaults)) {
+Adagrad::Adagrad(std::vector<ParamGroup> groups, AdagradOptions defaults)
+    : Optimizer(std::move(groups), to_map(defaults)) {
   check_all_groups();
 }
 

@@ -12,6 +12,7 @@ struct AdamOptions {
   double weight_decay = 0.0;
   bool amsgrad = false;
   bool maximize = false;
+  bool decoupled_weight_decay = false;  // true makes it AdamW
 };
 
 struct AdamWOptions {
@@ -23,22 +24,23 @@ struct AdamWOptions {
   bool maximize = false;
 };
 
-// Group option keys: "lr", "beta1", "beta2", "eps", "weight_decay", "amsgrad", "maximize".
+// Group option keys: "lr", "beta1", "beta2", "eps", "weight_decay", "amsgrad", "maximize",
+// "decoupled_weight_decay" (always 1 for AdamW).
 // State per parameter: "step", "exp_avg", "exp_avg_sq", and "max_exp_avg_sq" with amsgrad.
 class Adam : public Optimizer {
  public:
   explicit Adam(std::vector<Tensor> params, AdamOptions options = {});
   explicit Adam(std::vector<ParamGroup> groups, AdamOptions defaults = {});
-  std::string name() const override { return decoupled_ ? "AdamW" : "Adam"; }
+  std::string name() const override { return adamw_ ? "AdamW" : "Adam"; }
   void step() override;
 
  protected:
-  Adam(std::vector<Tensor> params, Options defaults, bool decoupled);
-  Adam(std::vector<ParamGroup> groups, Options defaults, bool decoupled);
+  Adam(std::vector<Tensor> params, Options defaults, bool adamw);
+  Adam(std::vector<ParamGroup> groups, Options defaults, bool adamw);
   void check_options(const Options& o) const override;
 
  private:
-  bool decoupled_ = false;
+  bool adamw_ = false;  // only the name differs: AdamW defaults decoupled_weight_decay to 1
 };
 
 class AdamW : public Adam {

@@ -11,8 +11,8 @@ namespace accmt::optim {
 
 namespace {
 Options to_map(const AdamaxOptions& o) {
-  return {{"lr", o.lr}, {"beta1", o.betas.first}, {"beta2", o.betas.second}, {"eps", o.eps},
-          {"weight_decay", o.weight_decay}, {"maximize", o.maximize ? 1.0 : 0.0}};
+  return {{"lr", o.lr},   {"beta1", o.betas.first},         {"beta2", o.betas.second},
+          {"eps", o.eps}, {"weight_decay", o.weight_decay}, {"maximize", o.maximize ? 1.0 : 0.0}};
 }
 }  // namespace
 

@@ -13,7 +13,12 @@ namespace accmt::optim {
 namespace {
 double b(bool v) { return v ? 1.0 : 0.0; }
 Options to_map(const ASGDOptions& o) {
-  return {{"lr", o.lr}, {"lambd", o.lambd}, {"alpha", o.alpha}, {"t0", o.t0}, {"weight_decay", o.weight_decay}, {"maximize", b(o.maximize)}};
+  return {{"lr", o.lr},
+          {"lambd", o.lambd},
+          {"alpha", o.alpha},
+          {"t0", o.t0},
+          {"weight_decay", o.weight_decay},
+          {"maximize", b(o.maximize)}};
 }
 }  // namespace
 
@@ -51,8 +56,10 @@ void ASGD::step() {
       const double eta_value = eta.item<double>();
       p.mul_(1.0 - lambd * eta_value);
       p.add_(grad, -eta_value);
-      if (mu.item<double>() != 1.0) ax.add_(p.sub(ax).mul(mu));
-      else ax.copy_(p);
+      if (mu.item<double>() != 1.0)
+        ax.add_(p.sub(ax).mul(mu));
+      else
+        ax.copy_(p);
       eta.fill_(lr / std::pow(1.0 + lambd * lr * t, alpha));
       mu.fill_(1.0 / std::max(1.0, t - t0));
     }

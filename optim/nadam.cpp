@@ -12,7 +12,14 @@ namespace accmt::optim {
 namespace {
 double b(bool v) { return v ? 1.0 : 0.0; }
 Options to_map(const NAdamOptions& o) {
-  return {{"lr", o.lr}, {"beta1", o.betas.first}, {"beta2", o.betas.second}, {"eps", o.eps}, {"weight_decay", o.weight_decay}, {"momentum_decay", o.momentum_decay}, {"decoupled_weight_decay", b(o.decoupled_weight_decay)}, {"maximize", b(o.maximize)}};
+  return {{"lr", o.lr},
+          {"beta1", o.betas.first},
+          {"beta2", o.betas.second},
+          {"eps", o.eps},
+          {"weight_decay", o.weight_decay},
+          {"momentum_decay", o.momentum_decay},
+          {"decoupled_weight_decay", b(o.decoupled_weight_decay)},
+          {"maximize", b(o.maximize)}};
 }
 }  // namespace
 
@@ -46,8 +53,10 @@ void NAdam::step() {
       const double t = next_step(st, p);
       const double bias_correction2 = 1.0 - std::pow(beta2, t);
       if (wd != 0) {
-        if (detail::flag(g, "decoupled_weight_decay")) p.mul_(1.0 - lr * wd);
-        else grad = grad.add(p, wd);
+        if (detail::flag(g, "decoupled_weight_decay"))
+          p.mul_(1.0 - lr * wd);
+        else
+          grad = grad.add(p, wd);
       }
       const double mu = beta1 * (1.0 - 0.5 * std::pow(0.96, t * momentum_decay));
       const double mu_next = beta1 * (1.0 - 0.5 * std::pow(0.96, (t + 1.0) * momentum_decay));

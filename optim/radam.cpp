@@ -12,7 +12,13 @@ namespace accmt::optim {
 namespace {
 double b(bool v) { return v ? 1.0 : 0.0; }
 Options to_map(const RAdamOptions& o) {
-  return {{"lr", o.lr}, {"beta1", o.betas.first}, {"beta2", o.betas.second}, {"eps", o.eps}, {"weight_decay", o.weight_decay}, {"decoupled_weight_decay", b(o.decoupled_weight_decay)}, {"maximize", b(o.maximize)}};
+  return {{"lr", o.lr},
+          {"beta1", o.betas.first},
+          {"beta2", o.betas.second},
+          {"eps", o.eps},
+          {"weight_decay", o.weight_decay},
+          {"decoupled_weight_decay", b(o.decoupled_weight_decay)},
+          {"maximize", b(o.maximize)}};
 }
 }  // namespace
 
@@ -41,8 +47,10 @@ void RAdam::step() {
       }
       const double t = next_step(st, p);
       if (wd != 0) {
-        if (detail::flag(g, "decoupled_weight_decay")) p.mul_(1.0 - lr * wd);
-        else grad = grad.add(p, wd);
+        if (detail::flag(g, "decoupled_weight_decay"))
+          p.mul_(1.0 - lr * wd);
+        else
+          grad = grad.add(p, wd);
       }
       Tensor& m = st["exp_avg"];
       Tensor& v = st["exp_avg_sq"];

@@ -12,14 +12,21 @@ namespace accmt::optim {
 namespace {
 double b(bool v) { return v ? 1.0 : 0.0; }
 Options to_map(const RMSpropOptions& o) {
-  return {{"lr", o.lr}, {"alpha", o.alpha}, {"eps", o.eps}, {"weight_decay", o.weight_decay}, {"momentum", o.momentum}, {"centered", b(o.centered)}, {"maximize", b(o.maximize)}};
+  return {{"lr", o.lr},
+          {"alpha", o.alpha},
+          {"eps", o.eps},
+          {"weight_decay", o.weight_decay},
+          {"momentum", o.momentum},
+          {"centered", b(o.centered)},
+          {"maximize", b(o.maximize)}};
 }
 }  // namespace
 
 RMSprop::RMSprop(std::vector<Tensor> params, RMSpropOptions options) : Optimizer(std::move(params), to_map(options)) {
   check_all_groups();
 }
-RMSprop::RMSprop(std::vector<ParamGroup> groups, RMSpropOptions defaults) : Optimizer(std::move(groups), to_map(defaults)) {
+RMSprop::RMSprop(std::vector<ParamGroup> groups, RMSpropOptions defaults)
+    : Optimizer(std::move(groups), to_map(defaults)) {
   check_all_groups();
 }
 

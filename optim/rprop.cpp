@@ -12,7 +12,12 @@ namespace accmt::optim {
 namespace {
 double b(bool v) { return v ? 1.0 : 0.0; }
 Options to_map(const RpropOptions& o) {
-  return {{"lr", o.lr}, {"etaminus", o.etas.first}, {"etaplus", o.etas.second}, {"step_size_min", o.step_sizes.first}, {"step_size_max", o.step_sizes.second}, {"maximize", b(o.maximize)}};
+  return {{"lr", o.lr},
+          {"etaminus", o.etas.first},
+          {"etaplus", o.etas.second},
+          {"step_size_min", o.step_sizes.first},
+          {"step_size_max", o.step_sizes.second},
+          {"maximize", b(o.maximize)}};
 }
 }  // namespace
 

@@ -36,8 +36,13 @@ void SGD::check_options(const Options& o) const {
 void SGD::step() {
   NoGradGuard no_grad;
   for (auto& g : param_groups()) {
-    kernels::SgdStepArgs args{g.get("lr"),          g.get("momentum"), g.get("dampening"), g.get("weight_decay"),
-                              detail::flag(g, "nesterov"), detail::flag(g, "maximize"), false};
+    kernels::SgdStepArgs args{g.get("lr"),
+                              g.get("momentum"),
+                              g.get("dampening"),
+                              g.get("weight_decay"),
+                              detail::flag(g, "nesterov"),
+                              detail::flag(g, "maximize"),
+                              false};
     for (const Tensor& p : g.params) {
       Tensor grad = p.grad();
       if (!grad.defined()) continue;

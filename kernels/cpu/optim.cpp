@@ -71,12 +71,13 @@ void CpuBackend::sgd_step(const TensorRef& param, const TensorRef& grad, const T
                           const SgdStepArgs& a) {
   dispatch_floating(param.dtype, [&]<class T>() {
     using A = acc_t<T>;
-    const om::SgdCoeffs<A> c{A(a.lr),      A(a.momentum), A(a.dampening), A(a.weight_decay),
-                             a.nesterov,   a.maximize,    a.first_step};
+    const om::SgdCoeffs<A> c{A(a.lr),    A(a.momentum), A(a.dampening), A(a.weight_decay),
+                             a.nesterov, a.maximize,    a.first_step};
     T* p = param.ptr<T>();
     const T* g = grad.ptr<T>();
     T* buf = a.momentum != 0 ? momentum_buf.ptr<T>() : nullptr;
-    parallel_for(param.numel(), kOptimGrain, [=](int64_t begin, int64_t end) { sgd_range<T>(p, g, buf, begin, end, c); });
+    parallel_for(param.numel(), kOptimGrain,
+                 [=](int64_t begin, int64_t end) { sgd_range<T>(p, g, buf, begin, end, c); });
   });
 }
 
@@ -87,9 +88,12 @@ void CpuBackend::adam_step(const TensorRef& param, const TensorRef& grad, const 
   const double bc2 = 1.0 - std::pow(a.beta2, a.step);
   dispatch_floating(param.dtype, [&]<class T>() {
     using A = acc_t<T>;
-    const om::AdamCoeffs<A> c{A(a.weight_decay), A(1.0 - a.lr * a.weight_decay), A(1.0 - a.beta1), A(a.beta2),
-                              A(1.0 - a.beta2),  A(a.eps),  A(a.lr / bc1),   A(std::sqrt(bc2)),
-                              a.decoupled,       a.amsgrad, a.maximize};
+    const om::AdamCoeffs<A> c{A(a.weight_decay), A(1.0 - a.lr * a.weight_decay),
+                              A(1.0 - a.beta1),  A(a.beta2),
+                              A(1.0 - a.beta2),  A(a.eps),
+                              A(a.lr / bc1),     A(std::sqrt(bc2)),
+                              a.decoupled,       a.amsgrad,
+                              a.maximize};
     T* p = param.ptr<T>();
     const T* g = grad.ptr<T>();
     T* m = exp_avg.ptr<T>();
@@ -98,14 +102,30 @@ void CpuBackend::adam_step(const TensorRef& param, const TensorRef& grad, const 
     const int64_t n = param.numel();
     const int flags = (a.decoupled ? 4 : 0) | (a.amsgrad ? 2 : 0) | (a.maximize ? 1 : 0);
     switch (flags) {
-      case 0: adam_loop<T, false, false, false>(p, g, m, v, vmax, n, c); break;
-      case 1: adam_loop<T, false, false, true>(p, g, m, v, vmax, n, c); break;
-      case 2: adam_loop<T, false, true, false>(p, g, m, v, vmax, n, c); break;
-      case 3: adam_loop<T, false, true, true>(p, g, m, v, vmax, n, c); break;
-      case 4: adam_loop<T, true, false, false>(p, g, m, v, vmax, n, c); break;
-      case 5: adam_loop<T, true, false, true>(p, g, m, v, vmax, n, c); break;
-      case 6: adam_loop<T, true, true, false>(p, g, m, v, vmax, n, c); break;
-      default: adam_loop<T, true, true, true>(p, g, m, v, vmax, n, c); break;
+      case 0:
+        adam_loop<T, false, false, false>(p, g, m, v, vmax, n, c);
+        break;
+      case 1:
+        adam_loop<T, false, false, true>(p, g, m, v, vmax, n, c);
+        break;
+      case 2:
+        adam_loop<T, false, true, false>(p, g, m, v, vmax, n, c);
+        break;
+      case 3:
+        adam_loop<T, false, true, true>(p, g, m, v, vmax, n, c);
+        break;
+      case 4:
+        adam_loop<T, true, false, false>(p, g, m, v, vmax, n, c);
+        break;
+      case 5:
+        adam_loop<T, true, false, true>(p, g, m, v, vmax, n, c);
+        break;
+      case 6:
+        adam_loop<T, true, true, false>(p, g, m, v, vmax, n, c);
+        break;
+      default:
+        adam_loop<T, true, true, true>(p, g, m, v, vmax, n, c);
+        break;
     }
   });
 }

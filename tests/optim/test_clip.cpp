@@ -71,8 +71,8 @@ TEST_SUITE("optim.clip") {
     Tensor total = optim::clip_grad_norm_(p, 1.0);
     CHECK(std::isinf(total.item<double>()));
     auto g = grads(p);
-    CHECK(g[0] == 0.0);            // 3 * (1 / inf)
-    CHECK(std::isnan(g[2]));       // inf * 0
+    CHECK(g[0] == 0.0);       // 3 * (1 / inf)
+    CHECK(std::isnan(g[2]));  // inf * 0
   }
 
   TEST_CASE("parameters without gradients are skipped; none at all gives 0") {

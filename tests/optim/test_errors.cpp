@@ -16,8 +16,8 @@ TEST_SUITE("optim.errors") {
     CHECK_THROWS_AS(SGD(p, {.momentum = -0.5}), accmt::Error);
     CHECK_THROWS_WITH_AS(Adam(p, {.betas = {1.0, 0.999}}), doctest::Contains("Invalid beta parameter at index 0"),
                          accmt::Error);
-    CHECK_THROWS_WITH_AS(AdamW(p, {.betas = {0.9, -0.1}}), doctest::Contains("AdamW: Invalid beta parameter at index 1"),
-                         accmt::Error);
+    CHECK_THROWS_WITH_AS(AdamW(p, {.betas = {0.9, -0.1}}),
+                         doctest::Contains("AdamW: Invalid beta parameter at index 1"), accmt::Error);
     CHECK_THROWS_WITH_AS(Adam(p, {.eps = -1e-8}), doctest::Contains("Invalid epsilon value"), accmt::Error);
     CHECK_THROWS_AS(Adamax(p, {.weight_decay = -1}), accmt::Error);
     CHECK_THROWS_AS(NAdam(p, {.momentum_decay = -1}), accmt::Error);

@@ -19,7 +19,8 @@ TEST_SUITE("optim.fused") {
       Tensor grad = accmt::linspace(-1.0, 1.0, 12, {.dtype = DType::Float64}).reshape({4, 3});
       std::unique_ptr<optim::Optimizer> a, b;
       if (adam) {
-        a = std::make_unique<optim::AdamW>(std::vector<Tensor>{strided}, optim::AdamWOptions{.lr = 0.1, .amsgrad = true});
+        a = std::make_unique<optim::AdamW>(std::vector<Tensor>{strided},
+                                           optim::AdamWOptions{.lr = 0.1, .amsgrad = true});
         b = std::make_unique<optim::AdamW>(std::vector<Tensor>{dense}, optim::AdamWOptions{.lr = 0.1, .amsgrad = true});
       } else {
         a = std::make_unique<optim::SGD>(std::vector<Tensor>{strided}, optim::SGDOptions{.lr = 0.1, .momentum = 0.9});
@@ -65,8 +66,8 @@ TEST_SUITE("optim.fused") {
     CHECK(p == doctest::Approx(0.8 - 0.28));
 
     double q = 1.0, m = 0.0, v = 0.0, vmax = 0.0;
-    om::AdamCoeffs<double> a{0.0, 1.0 - 0.1 * 0.5, 0.1, 0.999, 0.001, 0.0, 0.1 / 0.1, std::sqrt(0.001), true, false,
-                             false};
+    om::AdamCoeffs<double> a{0.0,       1.0 - 0.1 * 0.5,  0.1,  0.999, 0.001, 0.0,
+                             0.1 / 0.1, std::sqrt(0.001), true, false, false};
     // decay to 0.95; m = 0.4, v = 0.016, denom = sqrt(0.016) / sqrt(0.001) = 4, step 1 * 0.4 / 4.
     om::adam_update(q, 4.0, m, v, vmax, a);
     CHECK(m == doctest::Approx(0.4));

@@ -6,7 +6,8 @@ using namespace optest;
 
 namespace {
 
-template <class Opt, class O> void check_maximize(const char* name, O options) {
+template <class Opt, class O>
+void check_maximize(const char* name, O options) {
   CAPTURE(name);
   O flipped = options;
   flipped.maximize = true;

@@ -11,7 +11,8 @@ struct Named {
   Factory make;
 };
 
-template <class Opt, class O> Factory one(O options) {
+template <class Opt, class O>
+Factory one(O options) {
   return [options](std::vector<Tensor>& p) { return std::make_unique<Opt>(p, options); };
 }
 
@@ -20,7 +21,8 @@ std::vector<Named> resumable() {
   return {
       {"SGD", one<SGD>(SGDOptions{.lr = 0.05, .momentum = 0.9, .nesterov = true})},
       {"Adam", one<Adam>(AdamOptions{.lr = 0.01, .weight_decay = 0.01, .amsgrad = true})},
-      {"AdamW", [](std::vector<Tensor>& p) {
+      {"AdamW",
+       [](std::vector<Tensor>& p) {
          return std::make_unique<AdamW>(two_groups(p, {}, {{"lr", 0.03}}), AdamWOptions{.lr = 0.01});
        }},
       {"Adamax", one<Adamax>(AdamaxOptions{})},

@@ -16,10 +16,12 @@ struct Case {
   Factory make;
 };
 
-template <class Opt, class O> Factory one(O options) {
+template <class Opt, class O>
+Factory one(O options) {
   return [options](std::vector<Tensor>& p) { return std::make_unique<Opt>(p, options); };
 }
-template <class Opt, class O> Factory grouped(O defaults, optim::Options first, optim::Options second) {
+template <class Opt, class O>
+Factory grouped(O defaults, optim::Options first, optim::Options second) {
   return [=](std::vector<Tensor>& p) { return std::make_unique<Opt>(two_groups(p, first, second), defaults); };
 }
 
@@ -34,6 +36,7 @@ const std::vector<Case>& cases() {
       {"adam_wd_amsgrad",
        one<Adam>(AdamOptions{.lr = 0.01, .betas = {0.8, 0.99}, .weight_decay = 0.05, .amsgrad = true})},
       {"adam_maximize", one<Adam>(AdamOptions{.lr = 0.01, .maximize = true})},
+      {"adam_decoupled", one<Adam>(AdamOptions{.lr = 0.01, .weight_decay = 0.1, .decoupled_weight_decay = true})},
       {"adam_groups",
        grouped<Adam>(AdamOptions{.lr = 0.01}, {{"lr", 0.03}}, {{"beta1", 0.5}, {"beta2", 0.9}, {"eps", 1e-6}})},
       {"adamw", one<AdamW>(AdamWOptions{.lr = 0.01})},
@@ -41,11 +44,11 @@ const std::vector<Case>& cases() {
        grouped<AdamW>(AdamWOptions{.lr = 0.01, .amsgrad = true}, {}, {{"lr", 0.02}, {"weight_decay", 0.2}})},
       {"adamax", one<Adamax>(AdamaxOptions{.lr = 0.02, .weight_decay = 0.01})},
       {"nadam", one<NAdam>(NAdamOptions{.lr = 0.01, .weight_decay = 0.01})},
-      {"nadam_decoupled", one<NAdam>(NAdamOptions{
-                              .lr = 0.01, .weight_decay = 0.05, .decoupled_weight_decay = true, .maximize = true})},
+      {"nadam_decoupled",
+       one<NAdam>(NAdamOptions{.lr = 0.01, .weight_decay = 0.05, .decoupled_weight_decay = true, .maximize = true})},
       {"radam", one<RAdam>(RAdamOptions{.lr = 0.01, .weight_decay = 0.01})},
-      {"radam_decoupled", one<RAdam>(RAdamOptions{
-                              .lr = 0.01, .betas = {0.9, 0.8}, .weight_decay = 0.05, .decoupled_weight_decay = true})},
+      {"radam_decoupled",
+       one<RAdam>(RAdamOptions{.lr = 0.01, .betas = {0.9, 0.8}, .weight_decay = 0.05, .decoupled_weight_decay = true})},
       {"adagrad", one<Adagrad>(AdagradOptions{
                       .lr = 0.05, .lr_decay = 0.01, .weight_decay = 0.01, .initial_accumulator_value = 0.1})},
       {"adadelta", one<Adadelta>(AdadeltaOptions{.lr = 1.0, .rho = 0.8, .weight_decay = 0.01})},
@@ -57,8 +60,11 @@ const std::vector<Case>& cases() {
       {"asgd", one<ASGD>(ASGDOptions{.lr = 0.05, .lambd = 1e-3, .alpha = 0.7, .t0 = 5, .weight_decay = 0.01})},
       {"adafactor", one<Adafactor>(AdafactorOptions{})},
       {"adafactor_warmup", one<Adafactor>(AdafactorOptions{.warmup_init = true})},
-      {"adafactor_manual", one<Adafactor>(AdafactorOptions{.lr = 0.01, .clip_threshold = 0.5, .beta1 = 0.9,
-                                                           .weight_decay = 0.01, .scale_parameter = false,
+      {"adafactor_manual", one<Adafactor>(AdafactorOptions{.lr = 0.01,
+                                                           .clip_threshold = 0.5,
+                                                           .beta1 = 0.9,
+                                                           .weight_decay = 0.01,
+                                                           .scale_parameter = false,
                                                            .relative_step = false})},
   };
   return table;

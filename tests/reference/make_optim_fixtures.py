@@ -39,6 +39,7 @@ CASES = [
     ("adam", O.Adam, dict(lr=0.01), None, True),
     ("adam_wd_amsgrad", O.Adam, dict(lr=0.01, betas=(0.8, 0.99), weight_decay=0.05, amsgrad=True), None, True),
     ("adam_maximize", O.Adam, dict(lr=0.01, maximize=True), None, False),
+    ("adam_decoupled", O.Adam, dict(lr=0.01, weight_decay=0.1, decoupled_weight_decay=True), None, False),
     ("adam_groups", O.Adam, dict(lr=0.01), (dict(lr=0.03), dict(betas=(0.5, 0.9), eps=1e-6)), False),
     ("adamw", O.AdamW, dict(lr=0.01), None, True),
     ("adamw_amsgrad_groups", O.AdamW, dict(lr=0.01, amsgrad=True), ({}, dict(lr=0.02, weight_decay=0.2)), False),
