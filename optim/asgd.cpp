@@ -42,8 +42,8 @@ void ASGD::step() {
       if (detail::flag(g, "maximize")) grad = grad.neg();
       auto& st = state_of(p);
       if (!st.count("ax")) {
-        // eta and mu are scalars in the parameter's dtype (PyTorch's default-dtype scalars).
-        TensorOptions scalar{.dtype = p.dtype(), .device = p.device()};
+        // eta and mu: CPU scalars in the parameter's dtype (PyTorch's default-dtype scalars).
+        TensorOptions scalar{.dtype = p.dtype(), .device = kCPU};
         st["eta"] = full({}, lr, scalar);
         st["mu"] = ones({}, scalar);
         st["ax"] = zeros_like(p);
@@ -56,8 +56,9 @@ void ASGD::step() {
       const double eta_value = eta.item<double>();
       p.mul_(1.0 - lambd * eta_value);
       p.add_(grad, -eta_value);
-      if (mu.item<double>() != 1.0)
-        ax.add_(p.sub(ax).mul(mu));
+      const double mu_value = mu.item<double>();  // exact: mu holds a value of p's dtype
+      if (mu_value != 1.0)
+        ax.add_(p.sub(ax).mul(mu_value));
       else
         ax.copy_(p);
       eta.fill_(lr / std::pow(1.0 + lambd * lr * t, alpha));

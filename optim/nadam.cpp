@@ -46,7 +46,7 @@ void NAdam::step() {
       if (detail::flag(g, "maximize")) grad = grad.neg();
       auto& st = state_of(p);
       if (!st.count("exp_avg")) {
-        st["mu_product"] = ones({}, TensorOptions{.dtype = p.dtype(), .device = p.device()});
+        st["mu_product"] = ones({}, TensorOptions{.dtype = p.dtype(), .device = kCPU});
         st["exp_avg"] = zeros_like(p);
         st["exp_avg_sq"] = zeros_like(p);
       }

@@ -53,7 +53,7 @@ ACCMT_HOST_DEVICE ACCMT_FORCE_INLINE void adam_update(T& p, T g, T& m, T& v, T& 
   v = v * c.beta2 + (c.one_minus_beta2 * g) * g;
   T second = v;
   if (c.amsgrad) {
-    vmax = vmax > v ? vmax : v;
+    vmax = (vmax > v || vmax != vmax) ? vmax : v;  // NaN-propagating max, like torch.maximum
     second = vmax;
   }
   T denom = std::sqrt(second) / c.bc2_sqrt + c.eps;

@@ -74,4 +74,13 @@ TEST_SUITE("optim.fused") {
     CHECK(v == doctest::Approx(0.016));
     CHECK(q == doctest::Approx(0.95 - 0.1));
   }
+
+  TEST_CASE("optim_math: the AMSGrad running max keeps a NaN, like torch.maximum") {
+    namespace om = accmt::kernels::optim_math;
+    om::AdamCoeffs<double> a{0.0, 1.0, 0.1, 0.999, 0.001, 1e-8, 1.0, 1.0, false, true, false};
+    double p = 1.0, m = 0.0, v = 0.0, vmax = NAN;
+    om::adam_update(p, 1.0, m, v, vmax, a);
+    CHECK(std::isnan(vmax));
+    CHECK(std::isnan(p));
+  }
 }

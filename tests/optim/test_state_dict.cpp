@@ -80,6 +80,8 @@ TEST_SUITE("optim.state_dict") {
     REQUIRE(st.state.size() == 4);
     for (const char* key : {"step", "exp_avg", "exp_avg_sq", "max_exp_avg_sq"}) CHECK(st.state.at(0).count(key) == 1);
     CHECK(st.state.at(0).at("step").item<double>() == 1.0);
+    CHECK(st.state.at(0).at("step").dtype() == DType::Float32);  // like PyTorch's CPU "step"
+    CHECK(st.state.at(0).at("step").device() == accmt::kCPU);
     CHECK(st.group_options.at(0).at("lr") == 0.01);
     CHECK(st.group_options.at(0).at("amsgrad") == 1.0);
   }
