@@ -30,6 +30,17 @@ struct GemmArgs {
   double alpha, beta;
 };
 
+// Scalars of one fused optimizer step (see optim_math.hpp for how they enter the update).
+struct SgdStepArgs {
+  double lr, momentum, dampening, weight_decay;
+  bool nesterov, maximize, first_step;
+};
+struct AdamStepArgs {
+  double lr, beta1, beta2, eps, weight_decay;
+  bool decoupled, amsgrad, maximize;
+  double step;  // the step count after this update (1 on the first step)
+};
+
 class Backend {
  public:
   virtual ~Backend() = default;
@@ -91,6 +102,18 @@ class Backend {
   virtual void normal(const TensorRef& out, uint64_t seed, uint64_t offset, double mean, double std) { missing("normal_"); }
   virtual void randint(const TensorRef& out, uint64_t seed, uint64_t offset, int64_t low, int64_t high) { missing("randint"); }
   virtual void bernoulli(const TensorRef& out, const TensorRef& p, uint64_t seed, uint64_t offset) { missing("bernoulli"); }
+
+  // ---- Fused optimizer steps (optim/): one pass over param, grad and state. --------------
+  // All refs are contiguous, of one floating dtype and the same numel (checked by
+  // tensor/native_optim.cpp). The per-element math is kernels/common/optim_math.hpp.
+  // momentum_buf is unused (may be null) when args.momentum == 0.
+  virtual void sgd_step(const TensorRef& param, const TensorRef& grad, const TensorRef& momentum_buf,
+                        const SgdStepArgs& args) { missing("sgd_step"); }
+  // max_exp_avg_sq is unused (may be null) unless args.amsgrad.
+  virtual void adam_step(const TensorRef& param, const TensorRef& grad, const TensorRef& exp_avg,
+                         const TensorRef& exp_avg_sq, const TensorRef& max_exp_avg_sq, const AdamStepArgs& args) {
+    missing("adam_step");
+  }
 
  protected:
   [[noreturn]] void missing(const char* family) const;

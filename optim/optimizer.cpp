@@ -34,7 +34,20 @@ void Optimizer::add_param_group(ParamGroup group) {
   for (const auto& [key, value] : group.options)
     ACCMT_CHECK(defaults_.count(key), "optimizer: unknown option '", key, "' in a parameter group");
   for (const auto& [key, value] : defaults_) group.options.emplace(key, value);
+  check_options(group.options);
   groups_.push_back(std::move(group));
+}
+
+void Optimizer::check_all_groups() const {
+  for (const auto& g : groups_) check_options(g.options);
+}
+
+double Optimizer::next_step(std::map<std::string, Tensor>& state, const Tensor& param) {
+  Tensor& step = state["step"];
+  // On the CPU, like PyTorch's non-capturable "step": reading it is not a device sync.
+  if (!step.defined()) step = zeros({}, TensorOptions{.dtype = DType::Float32, .device = kCPU});
+  step.add_(1);
+  return step.item<double>();
 }
 
 void Optimizer::zero_grad(bool set_to_none) {
@@ -98,7 +111,10 @@ void Optimizer::load_state_dict(const OptimizerState& st) {
                   shape_str(t.sizes()), " but the parameter has shape ", shape_str(p.sizes()));
       // Floating state follows the parameter's dtype (like PyTorch); step counters keep theirs.
       DType dt = (t.is_floating_point() && key != "step") ? p.dtype() : t.dtype();
-      slot[key] = t.to(p.device(), dt, /*copy=*/true).detach();
+      // Scalar state (step counters, NAdam's mu_product, ASGD's eta and mu) stays on the CPU,
+      // where the optimizers read it without a device sync.
+      Device dev = t.dim() == 0 ? kCPU : p.device();
+      slot[key] = t.to(dev, dt, /*copy=*/true).detach();
     }
   }
   for (size_t g = 0; g < groups_.size(); ++g) groups_[g].options = st.group_options[g];

@@ -51,10 +51,20 @@ class Optimizer {
 
   OptimizerState state_dict() const;
   // Checks group count, group sizes and parameter shapes; throws accmt::Error naming
-  // the mismatch. Tensors are copied (to the parameter's device) so the optimizer owns them.
+  // the mismatch. Tensors are copied so the optimizer owns them: per-element state to the
+  // parameter's device and dtype, 0-dim state to the CPU.
   void load_state_dict(const OptimizerState& state);
 
  protected:
+  // Validates one group's merged options (derived optimizers override; add_param_group
+  // calls it). Base constructors cannot reach the override, so derived constructors call
+  // check_all_groups() once they are built.
+  virtual void check_options(const Options& options) const { (void)options; }
+  void check_all_groups() const;
+  // Adds one to the parameter's "step" counter (a float32 scalar on the CPU, like
+  // PyTorch's) and returns the new count.
+  static double next_step(std::map<std::string, Tensor>& state, const Tensor& param);
+
   // The state of one parameter (created empty on first use).
   std::map<std::string, Tensor>& state_of(const Tensor& param);
   bool has_state(const Tensor& param) const;

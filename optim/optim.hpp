@@ -1,0 +1,16 @@
+#pragma once
+// Everything in accmt::optim: the Optimizer base, every optimizer, and gradient clipping.
+#include "optim/adadelta.hpp"
+#include "optim/adafactor.hpp"
+#include "optim/adagrad.hpp"
+#include "optim/adam.hpp"
+#include "optim/adamax.hpp"
+#include "optim/asgd.hpp"
+#include "optim/clip.hpp"
+#include "optim/nadam.hpp"
+#include "optim/optimizer.hpp"
+#include "optim/radam.hpp"
+#include "optim/rmsprop.hpp"
+#include "optim/rprop.hpp"
+#include "optim/sgd.hpp"
+#include "optim/sparse_adam.hpp"
