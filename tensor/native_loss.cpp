@@ -21,6 +21,7 @@ CeInputs prepare(const Tensor& logits, const Tensor& target, const Tensor& weigh
   ACCMT_CHECK(label_smoothing >= 0.0 && label_smoothing <= 1.0, op, ": label_smoothing must be in [0, 1], got ",
               label_smoothing);
   const int64_t rows = logits.size(0), classes = logits.size(1);
+  ACCMT_CHECK(classes > 0 || rows == 0, op, ": expected at least one class, got logits ", shape_str(logits.sizes()));
   CeInputs in;
   in.logits = contiguous(logits);
   const bool prob = is_floating(target.dtype());
@@ -52,24 +53,23 @@ CeInputs prepare(const Tensor& logits, const Tensor& target, const Tensor& weigh
   return in;
 }
 
-// Class indices must lie in [0, classes) unless ignored: a sync, but an out-of-range
-// index would otherwise read outside the row.
-void check_target_range(const Tensor& target, int64_t classes, int64_t ignore_index) {
+}  // namespace
+
+// An out-of-range index would otherwise read outside its row.
+void check_class_targets(const char* op, const Tensor& target, int64_t classes, int64_t ignore_index) {
   if (target.numel() == 0) return;
   Tensor bad = (target.lt(Scalar(0)) || target.ge(Scalar(classes))) && target.ne(Scalar(ignore_index));
   if (!bad.any().item<bool>()) return;
-  int64_t first = bad.to(DType::Int64).argmax().item<int64_t>();
-  throw Error(detail::concat("cross_entropy: target ", target[first].item<int64_t>(), " at position ", first,
-             " is out of range for ", classes, " classes (expected 0 <= target < ", classes,
-             " or target == ignore_index ", ignore_index, ")"));
+  int64_t first = bad.reshape({-1}).to(DType::Int64).argmax().item<int64_t>();
+  throw Error(detail::concat(op, ": target ", target.reshape({-1})[first].item<int64_t>(), " at position ", first,
+                             " is out of range for ", classes, " classes (expected 0 <= target < ", classes,
+                             " or target == ignore_index ", ignore_index, ")"));
 }
-
-}  // namespace
 
 CrossEntropyRows cross_entropy_forward(const Tensor& logits, const Tensor& target, const Tensor& weight,
                                        int64_t ignore_index, double label_smoothing) {
   CeInputs in = prepare(logits, target, weight, ignore_index, label_smoothing);
-  if (!in.args.prob_target) check_target_range(in.target, logits.size(1), ignore_index);
+  if (!in.args.prob_target) check_class_targets("cross_entropy", in.target, logits.size(1), ignore_index);
   const int64_t rows = logits.size(0);
   CrossEntropyRows out{empty({rows}, logits.dtype(), logits.device()), empty({rows}, logits.dtype(), logits.device()),
                        empty({rows}, logits.dtype(), logits.device())};

@@ -5,6 +5,10 @@
 
 namespace accmt::native {
 
+// Throws accmt::Error naming `op` unless every class index of `target` (int64) is in
+// [0, classes) or equals ignore_index. A sync (reads one bool back).
+void check_class_targets(const char* op, const Tensor& target, int64_t classes, int64_t ignore_index);
+
 struct CrossEntropyRows {
   Tensor loss;        // [rows] per-row loss (0 for ignored rows)
   Tensor lse;         // [rows] logsumexp of each logits row (saved for backward)

@@ -5,6 +5,7 @@
 
 #include "autograd/grad_mode.hpp"
 #include "autograd/ops_loss.hpp"
+#include "tensor/native_loss.hpp"
 
 namespace accmt::nn::functional {
 
@@ -94,16 +95,6 @@ void check_class_weight(const char* op, const Tensor& weight, const Tensor& inpu
               dtype_name(weight.dtype()), " ", shape_str(weight.sizes()));
 }
 
-void check_class_range(const char* op, const Tensor& target, int64_t classes, int64_t ignore_index) {
-  if (target.numel() == 0) return;
-  Tensor bad = (target.lt(Scalar(0)) || target.ge(Scalar(classes))) && target.ne(Scalar(ignore_index));
-  if (!bad.any().item<bool>()) return;
-  int64_t first = bad.to(DType::Int64).argmax().item<int64_t>();
-  throw Error(detail::concat(op, ": target ", target[first].item<int64_t>(), " at position ", first,
-                             " is out of range for ", classes, " classes (expected 0 <= target < ", classes,
-                             " or target == ignore_index ", ignore_index, ")"));
-}
-
 }  // namespace
 
 void check_reduction(const char* op, const std::string& reduction, bool allow_batchmean) {
@@ -146,7 +137,7 @@ Tensor nll_loss(const Tensor& input, const Tensor& target, const NLLLossOptions&
   const int64_t classes = cr.rows.size(1);
   check_class_weight(op, opts.weight, input, classes);
   Tensor t = index_target(op, input, target, cr.row_shape);
-  check_class_range(op, t, classes, opts.ignore_index);
+  native::check_class_targets(op, t, classes, opts.ignore_index);
   Tensor valid = t.ne(Scalar(opts.ignore_index));
   Tensor safe = where(valid, t, Scalar(int64_t(0)));
   Tensor picked = cr.rows.gather(1, safe.unsqueeze(1)).squeeze(1);

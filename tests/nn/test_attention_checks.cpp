@@ -125,6 +125,26 @@ TEST_CASE("MultiheadAttention: bool masks mean 'do not attend'; is_causal withou
   CHECK(!mha.forward(x, x, x, Tensor(), false).second.defined());
 }
 
+TEST_CASE("TransformerBlock: unbatched input, dropout per generator in training, none in eval") {
+  nn::TransformerBlock block(8, 2, {.dropout = 0.3});
+  block.to(DType::Float64);
+  Tensor x = leaf({2, 5, 8}, 13).detach();
+  block.eval();
+  Tensor ref = block.forward(x);
+  CHECK(block.forward(x.select(0, 1)).allclose(ref.select(0, 1), 1e-12, 1e-12));
+  block.train();
+  Generator g1(3), g2(3);
+  block.set_generator(&g1);
+  Tensor a = block.forward(x);
+  block.set_generator(&g2);
+  Tensor b = block.forward(x);
+  CHECK(a.equal(b));
+  CHECK(!a.allclose(ref));
+  // The layout is HF's Conv1D: y = x @ W, W [in, out].
+  CHECK(block.mlp->c_fc->weight.sizes() == Shape{8, 32});
+  CHECK(block.mlp->c_proj->weight.sizes() == Shape{32, 8});
+}
+
 TEST_CASE("errors") {
   CHECK(error_of([] { nn::MultiheadAttention(10, 3); }).find("embed_dim (10) must be divisible by num_heads (3)") !=
         std::string::npos);

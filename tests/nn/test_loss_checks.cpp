@@ -176,6 +176,8 @@ TEST_CASE("errors name the op, the shapes and what was expected") {
         std::string::npos);
   CHECK(error_of([&] { F::cross_entropy(x, x.softmax(1).detach(), {.ignore_index = 1}); }).find("ignore_index") !=
         std::string::npos);
+  CHECK(error_of([&] { F::cross_entropy(zeros({2, 0}), idx({0, 0}, {2})); }).find("at least one class") !=
+        std::string::npos);
   CHECK(error_of([&] { F::mse_loss(x, zeros({3, 4}, kF64)); }).find("mse_loss: target shape [3, 4]") != std::string::npos);
   CHECK(error_of([&] { F::kl_div(x, x, "batch"); }).find("'batchmean'") != std::string::npos);
   CHECK(error_of([&] { F::binary_cross_entropy(x, x.sigmoid()); }).find("[0, 1]") != std::string::npos);
