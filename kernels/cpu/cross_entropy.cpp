@@ -126,9 +126,13 @@ void CpuBackend::cross_entropy_backward(const CrossEntropyArgs& args, const Tens
         CMap<A> z = ctx.row(args.logits, r, scratch_z);
         T* out = grad_logits.ptr<T>() + r * C;
         // Write straight into the output for float/double, via a float row otherwise.
-        A* y_ptr = out_row.data();
-        if constexpr (std::is_same_v<T, A>) y_ptr = out;
-        else { out_row.resize(C); y_ptr = out_row.data(); }
+        A* y_ptr;
+        if constexpr (std::is_same_v<T, A>) {
+          y_ptr = out;
+        } else {
+          out_row.resize(C);
+          y_ptr = out_row.data();
+        }
         Eigen::Map<Row<A>> y(y_ptr, C);
         const A g = A(grad_loss.ptr<T>()[r * g_stride]);
         const A l = A(lse.ptr<T>()[r]);
