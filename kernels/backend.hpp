@@ -18,6 +18,16 @@ namespace accmt::kernels {
 
 enum class Reduce : uint8_t { Sum, Prod, Max, Min, ArgMax, ArgMin, Any, All };
 
+// Fused cross-entropy over the rows of contiguous [rows, classes] logits.
+struct CrossEntropyArgs {
+  TensorRef logits;          // contiguous [rows, classes], floating
+  TensorRef target;          // int64 [rows] class indices, or contiguous [rows, classes] probabilities (logits' dtype)
+  bool prob_target = false;
+  TensorRef weight;          // optional [classes] class weights (logits' dtype); data == nullptr when absent
+  int64_t ignore_index = -100;  // class-index targets only; checked in range by the front-end otherwise
+  double label_smoothing = 0.0;
+};
+
 struct GemmArgs {
   // C[b] = alpha * op(A[b]) @ op(B[b]) + beta * C[b] for b < batch; row-major matrices
   // with leading strides; op(X) = X^T when trans_X. Batch strides may be 0 (broadcast).
@@ -70,6 +80,19 @@ class Backend {
   virtual void reduce(Reduce op, const TensorRef& out, const TensorRef& in, int nreduce) { missing("reduce"); }
   // Softmax over the last dim of a contiguous [rows, cols] input.
   virtual void softmax_lastdim(const TensorRef& out, const TensorRef& in, bool log) { missing("softmax"); }
+
+  // ---- Fused cross-entropy (log-softmax + NLL in one pass per row, the idea of llm.c's
+  // fused classifier). Forward writes per-row loss and lse (logsumexp of the row, what
+  // backward needs instead of a saved softmax) and row_weight (the target's class weight,
+  // 0 for an ignored row, 1 for probability targets: the mean divisor). Backward writes
+  // grad_logits[r, c] = (softmax[r, c] * A_r - a_rc) * grad_loss[r] in one pass, where
+  // a_rc is the row's weighted, smoothed target distribution (kernels/common/cross_entropy.hpp).
+  // loss, lse, row_weight: contiguous [rows] in logits' dtype; grad_loss: [rows] with
+  // stride 0 or 1; grad_logits: contiguous like logits.
+  virtual void cross_entropy_forward(const CrossEntropyArgs& args, const TensorRef& loss, const TensorRef& lse,
+                                     const TensorRef& row_weight) { missing("cross_entropy"); }
+  virtual void cross_entropy_backward(const CrossEntropyArgs& args, const TensorRef& lse, const TensorRef& grad_loss,
+                                      const TensorRef& grad_logits) { missing("cross_entropy_backward"); }
 
   // Matrix multiply.
   virtual void gemm(const GemmArgs& args) { missing("gemm"); }

@@ -26,6 +26,10 @@ class CpuBackend final : public Backend {
   void reduce(Reduce op, const TensorRef& out, const TensorRef& in, int nreduce) override;
   void softmax_lastdim(const TensorRef& out, const TensorRef& in, bool log) override;
   void gemm(const GemmArgs& args) override;
+  void cross_entropy_forward(const CrossEntropyArgs& args, const TensorRef& loss, const TensorRef& lse,
+                             const TensorRef& row_weight) override;
+  void cross_entropy_backward(const CrossEntropyArgs& args, const TensorRef& lse, const TensorRef& grad_loss,
+                              const TensorRef& grad_logits) override;
 
   void gather(const TensorRef& out, const TensorRef& in, int dim, const TensorRef& index) override;
   void scatter(const TensorRef& out, int dim, const TensorRef& index, const TensorRef& src, bool accumulate) override;

@@ -37,8 +37,9 @@ template <class T> void gemm_batched(const GemmArgs& g) {
   auto c = static_cast<T*>(g.c);
   const int64_t flops = g.m * g.n * g.k;
   if (g.batch > 1 && flops < (int64_t(1) << 22)) {
-    // Many small products: one thread each (Eigen stays single-threaded inside).
-    parallel_for(g.batch, 1, [&](int64_t b0, int64_t b1) {
+    // Many small products: one thread each (Eigen stays single-threaded inside); tiny
+    // batches (attention heads in tests, gradchecks) stay on this thread.
+    parallel_for(g.batch, std::max<int64_t>(1, kGrain / std::max<int64_t>(flops, 1)), [&](int64_t b0, int64_t b1) {
       for (int64_t i = b0; i < b1; ++i) gemm_one(a + i * g.stride_a, b + i * g.stride_b, c + i * g.stride_c, g);
     });
   } else {
