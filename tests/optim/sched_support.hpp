@@ -14,10 +14,10 @@
 namespace accmt::test {
 
 // Two groups with lr 0.1 and 0.02; the default lr (0.05) differs from both, as in the fixtures.
-class StubOptimizer final : public optim::Optimizer {
+class FakeOptimizer final : public optim::Optimizer {
  public:
-  explicit StubOptimizer(optim::Options defaults) : Optimizer(two_groups(), std::move(defaults)) {}
-  std::string name() const override { return "StubOptimizer"; }
+  explicit FakeOptimizer(optim::Options defaults) : Optimizer(two_groups(), std::move(defaults)) {}
+  std::string name() const override { return "FakeOptimizer"; }
   void step() override { ++steps; }
   int steps = 0;
 
@@ -29,12 +29,12 @@ class StubOptimizer final : public optim::Optimizer {
 
 enum class OptKind { sgd, adam, plain };
 
-inline std::unique_ptr<StubOptimizer> make_optimizer(OptKind kind) {
+inline std::unique_ptr<FakeOptimizer> make_optimizer(OptKind kind) {
   switch (kind) {
-    case OptKind::sgd: return std::make_unique<StubOptimizer>(optim::Options{{"lr", 0.05}, {"momentum", 0.9}});
+    case OptKind::sgd: return std::make_unique<FakeOptimizer>(optim::Options{{"lr", 0.05}, {"momentum", 0.9}});
     case OptKind::adam:
-      return std::make_unique<StubOptimizer>(optim::Options{{"lr", 0.05}, {"beta1", 0.9}, {"beta2", 0.999}});
-    case OptKind::plain: return std::make_unique<StubOptimizer>(optim::Options{{"lr", 0.05}});
+      return std::make_unique<FakeOptimizer>(optim::Options{{"lr", 0.05}, {"beta1", 0.9}, {"beta2", 0.999}});
+    case OptKind::plain: return std::make_unique<FakeOptimizer>(optim::Options{{"lr", 0.05}});
   }
   return nullptr;
 }

@@ -51,7 +51,7 @@ TEST_SUITE("optim.sched_behaviour") {
     CHECK_FALSE(plain->param_groups()[0].options.count("momentum"));
     CHECK_THROWS_WITH_AS(CyclicLR(*plain, {.base_lr = {0.01}, .max_lr = {0.1}, .cycle_momentum = true}),
                          doctest::Contains("CyclicLR: cycle_momentum=true needs an optimizer with a 'momentum' or "
-                                           "'beta1' option; StubOptimizer has options {lr}"),
+                                           "'beta1' option; FakeOptimizer has options {lr}"),
                          accmt::Error);
     CHECK_THROWS_WITH_AS(OneCycleLR(*plain, {.max_lr = {0.1}, .total_steps = 10, .cycle_momentum = true}),
                          doctest::Contains("OneCycleLR: cycle_momentum=true"), accmt::Error);
