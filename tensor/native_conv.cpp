@@ -15,8 +15,10 @@ using kernels::GemmArgs;
 using kernels::TensorRef;
 using kernels::Window2d;
 
-// Upper bound of one column buffer, in bytes.
-constexpr int64_t kColBytes = int64_t(64) << 20;
+// Upper bound of one column buffer, in bytes: small enough to stay in cache between
+// im2col and the GEMM that reads it, and to be reused by malloc instead of page-faulted
+// in fresh on every call.
+constexpr int64_t kColBytes = int64_t(4) << 20;
 
 void check_float(const char* op, const Tensor& t, const char* what) {
   ACCMT_CHECK(t.dtype() == DType::Float32 || t.dtype() == DType::Float64, op, ": expected ", what,
@@ -193,14 +195,34 @@ Tensor conv2d_backward_weight(const Tensor& gy_in, const Tensor& x_in, const Con
   const bool pointwise = is_pointwise(win);
   const int64_t chunk = pointwise ? N : chunk_size(N, C * kh * kw * L, x.dtype());
   Tensor col = pointwise ? Tensor() : empty({chunk, C * kh * kw, L}, x.dtype(), x.device());
-  // Per-sample products (a batched GEMM, parallel over samples when small), summed after.
-  Tensor per_sample = empty({chunk, O, K}, x.dtype(), x.device());
+  // Large per-sample products accumulate straight into dw (each GEMM is threaded inside);
+  // small ones go to per-sample slots in parallel over samples and are summed after.
+  const bool accumulate = Og * K * L >= (int64_t(1) << 22);
+  Tensor per_sample = accumulate ? Tensor() : empty({chunk, O, K}, x.dtype(), x.device());
   const size_t es = dtype_size(x.dtype());
   for (int64_t n0 = 0; n0 < N; n0 += chunk) {
     const int64_t nc = std::min(chunk, N - n0);
     Tensor xc = rows(x, n0, nc);
     Tensor cc = pointwise ? xc : rows(col, 0, nc);
     if (!pointwise) im2col(cc, xc, win);
+    if (accumulate) {
+      for (int64_t n = 0; n < nc; ++n) {
+        for (int64_t gi = 0; gi < G; ++gi) {
+          GemmArgs a{};
+          a.dtype = x.dtype();
+          a.a = static_cast<const char*>(gy.data_ptr()) + es * ((n0 + n) * O * L + gi * Og * L);
+          a.b = static_cast<const char*>(cc.data_ptr()) + es * (n * C * kh * kw * L + gi * K * L);
+          a.c = static_cast<char*>(dw.data_ptr()) + es * gi * Og * K;
+          a.m = Og, a.n = K, a.k = L;
+          a.trans_b = true;
+          a.lda = L, a.ldb = L, a.ldc = K;
+          a.batch = 1;
+          a.alpha = 1.0, a.beta = 1.0;
+          backend_of(dw).gemm(a);
+        }
+      }
+      continue;
+    }
     Tensor ps = rows(per_sample, 0, nc);
     for (int64_t gi = 0; gi < G; ++gi) {
       GemmArgs a{};
