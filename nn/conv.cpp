@@ -44,7 +44,11 @@ void init_params(Tensor& weight, Tensor& bias, Generator* gen) {
 }
 
 // PyTorch prints tuples: (3,) for 1-D and (3, 3) for 2-D.
-std::string tuple1(int64_t v) { return "(" + std::to_string(v) + ",)"; }
+std::string tuple1(int64_t v) {
+  std::ostringstream os;  // (string + string chains trip a GCC 12 -Wrestrict false positive)
+  os << "(" << v << ",)";
+  return os.str();
+}
 
 }  // namespace
 
