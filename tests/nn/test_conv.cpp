@@ -9,6 +9,16 @@ using namespace accmt;
 using convtest::leaf;
 namespace F = accmt::nn::functional;
 
+namespace {
+// Relative to the largest reference magnitude (float32 sums of thousands of terms).
+bool test_close(const Tensor& a, const Tensor& b, double rtol) {
+  const double scale = b.abs().max().item<double>();
+  const double err = (a - b).abs().max().item<double>();
+  if (err > rtol * scale) MESSAGE("max error " << err << " vs scale " << scale);
+  return a.sizes() == b.sizes() && err <= rtol * scale;
+}
+}  // namespace
+
 TEST_SUITE("nn.conv") {
   TEST_CASE("Conv2d parameters, names and shapes") {
     nn::Conv2d conv(4, 6, {3, 2}, {.groups = 2});
@@ -151,6 +161,47 @@ TEST_SUITE("nn.conv") {
           return (F::conv_transpose2d(v[0], v[1], {}, {.stride = 2, .output_padding = 1}).square() * probe_t).sum();
         },
         {leaf({1, 2, 2, 2}, 35), leaf({2, 2, 2, 2}, 36)}));
+  }
+
+  TEST_CASE("large inputs: batch chunking and accumulated weight gradients match a direct convolution") {
+    // Per-sample column matrices of 16 * 9 * 64 * 64 floats (2.4 MB) make the front-end
+    // process the batch in several chunks and accumulate the weight gradient GEMMs in
+    // place; the reference sums one matmul per kernel tap over shifted slices of the
+    // zero-padded input, with its own autograd.
+    for (int64_t groups : {1, 2}) {
+      CAPTURE(groups);
+      Generator gen(50 + groups);
+      const int64_t N = 3, C = 16, O = 8, H = 64, W = 64, Cg = C / groups, Og = O / groups;
+      Tensor x = randn({N, C, H, W}, {}, &gen).requires_grad_();
+      Tensor w = randn({O, Cg, 3, 3}, {}, &gen).requires_grad_();
+      Tensor b = randn({O}, {}, &gen).requires_grad_();
+      Tensor gy = randn({N, O, H, W}, {}, &gen);
+      Tensor y = F::conv2d(x, w, b, {.padding = 1, .groups = groups});
+      auto ours = autograd::grad({y}, {x, w, b}, {gy});
+
+      Tensor xr = x.detach().requires_grad_(), wr = w.detach().requires_grad_(), br = b.detach().requires_grad_();
+      std::vector<Tensor> group_outs;
+      Tensor padded = cat({zeros({N, C, 1, W}), xr, zeros({N, C, 1, W})}, 2);
+      padded = cat({zeros({N, C, H + 2, 1}), padded, zeros({N, C, H + 2, 1})}, 3);
+      for (int64_t g = 0; g < groups; ++g) {
+        Tensor acc;
+        for (int64_t i = 0; i < 3; ++i) {
+          for (int64_t j = 0; j < 3; ++j) {
+            Tensor xs = padded.narrow(1, g * Cg, Cg).narrow(2, i, H).narrow(3, j, W);  // [N, Cg, H, W]
+            Tensor wt = wr.narrow(0, g * Og, Og).select(3, j).select(2, i);            // [Og, Cg]
+            Tensor term = xs.permute({0, 2, 3, 1}).matmul(wt.t());                    // [N, H, W, Og]
+            acc = acc.defined() ? acc + term : term;
+          }
+        }
+        group_outs.push_back(acc.permute({0, 3, 1, 2}));
+      }
+      Tensor yr = cat(group_outs, 1) + br.view({1, O, 1, 1});
+      auto ref = autograd::grad({yr}, {xr, wr, br}, {gy});
+      CHECK(test_close(y, yr, 1e-4));
+      CHECK(test_close(ours[0], ref[0], 1e-4));
+      CHECK(test_close(ours[1], ref[1], 1e-4));
+      CHECK(test_close(ours[2], ref[2], 1e-4));
+    }
   }
 
   TEST_CASE("errors name the op, the shapes and what was expected") {
