@@ -28,6 +28,17 @@ struct CrossEntropyArgs {
   double label_smoothing = 0.0;
 };
 
+// Geometry of a 2-D sliding window (convolution or pooling) over one [H, W] plane.
+// Output position (oy, ox) with kernel tap (ki, kj) reads input row
+// oy * stride_h - pad_h + ki * dilation_h (and likewise for columns); positions outside
+// the input read as zero (convolution) or are skipped (pooling). out_h/out_w are given
+// explicitly, so asymmetric padding ("same" with an even kernel) and transposed
+// convolutions' output_padding need nothing special.
+struct Window2d {
+  int64_t in_h, in_w, out_h, out_w;
+  int64_t kernel_h, kernel_w, stride_h, stride_w, pad_h, pad_w, dilation_h, dilation_w;
+};
+
 struct GemmArgs {
   // C[b] = alpha * op(A[b]) @ op(B[b]) + beta * C[b] for b < batch; row-major matrices
   // with leading strides; op(X) = X^T when trans_X. Batch strides may be 0 (broadcast).
@@ -119,6 +130,34 @@ class Backend {
   virtual void layer_norm_backward(const TensorRef* dx, const TensorRef* dweight, const TensorRef* dbias,
                                    const TensorRef& dy, const TensorRef& x, const TensorRef* mean, const TensorRef& rstd,
                                    const TensorRef* weight) { missing("layer_norm_backward"); }
+
+  // ---- Convolution and pooling (kernels/cpu/conv.cpp, kernels/cpu/pool.cpp).
+  // All refs are contiguous; float32/float64 only (the front-ends check).
+  // im2col: im [N, C, in_h, in_w] -> col [N, C * kernel_h * kernel_w, out_h * out_w], row
+  // (c, ki, kj), column (oy, ox); padding reads as zero.
+  virtual void im2col(const TensorRef& col, const TensorRef& im, const Window2d& w) { missing("im2col"); }
+  // col2im: the adjoint of im2col; im is overwritten with the sums of the col entries
+  // that read each pixel.
+  virtual void col2im(const TensorRef& im, const TensorRef& col, const Window2d& w) { missing("col2im"); }
+  // Pools over planes: in [P, in_h, in_w] -> out [P, out_h, out_w] (P = N * C).
+  // Max pooling writes int64 indices (y * in_w + x within the plane; NaN wins, like PyTorch).
+  virtual void max_pool2d(const TensorRef& out, const TensorRef& indices, const TensorRef& in, const Window2d& w) {
+    missing("max_pool2d");
+  }
+  // grad_in (overwritten) receives grad_out at the saved indices.
+  virtual void max_pool2d_backward(const TensorRef& grad_in, const TensorRef& grad_out, const TensorRef& indices) {
+    missing("max_pool2d_backward");
+  }
+  // divisor_override 0 = none (see kernels/common/pool.hpp for the divisor rules).
+  virtual void avg_pool2d(const TensorRef& out, const TensorRef& in, const Window2d& w, bool count_include_pad,
+                          int64_t divisor_override) { missing("avg_pool2d"); }
+  virtual void avg_pool2d_backward(const TensorRef& grad_in, const TensorRef& grad_out, const Window2d& w,
+                                   bool count_include_pad, int64_t divisor_override) { missing("avg_pool2d_backward"); }
+  // Adaptive average pooling: the windows follow from in/out sizes (kernels/common/pool.hpp).
+  virtual void adaptive_avg_pool2d(const TensorRef& out, const TensorRef& in) { missing("adaptive_avg_pool2d"); }
+  virtual void adaptive_avg_pool2d_backward(const TensorRef& grad_in, const TensorRef& grad_out) {
+    missing("adaptive_avg_pool2d_backward");
+  }
 
   // Random: element i of the draw uses Philox(seed, offset, i).
   virtual void uniform(const TensorRef& out, uint64_t seed, uint64_t offset, double low, double high) { missing("uniform_"); }

@@ -45,6 +45,18 @@ class CpuBackend final : public Backend {
                            const TensorRef& x, const TensorRef* mean, const TensorRef& rstd,
                            const TensorRef* weight) override;
 
+  // kernels/cpu/conv.cpp, kernels/cpu/pool.cpp
+  void im2col(const TensorRef& col, const TensorRef& im, const Window2d& w) override;
+  void col2im(const TensorRef& im, const TensorRef& col, const Window2d& w) override;
+  void max_pool2d(const TensorRef& out, const TensorRef& indices, const TensorRef& in, const Window2d& w) override;
+  void max_pool2d_backward(const TensorRef& grad_in, const TensorRef& grad_out, const TensorRef& indices) override;
+  void avg_pool2d(const TensorRef& out, const TensorRef& in, const Window2d& w, bool count_include_pad,
+                  int64_t divisor_override) override;
+  void avg_pool2d_backward(const TensorRef& grad_in, const TensorRef& grad_out, const Window2d& w,
+                           bool count_include_pad, int64_t divisor_override) override;
+  void adaptive_avg_pool2d(const TensorRef& out, const TensorRef& in) override;
+  void adaptive_avg_pool2d_backward(const TensorRef& grad_in, const TensorRef& grad_out) override;
+
   void uniform(const TensorRef& out, uint64_t seed, uint64_t offset, double low, double high) override;
   void normal(const TensorRef& out, uint64_t seed, uint64_t offset, double mean, double std) override;
   void randint(const TensorRef& out, uint64_t seed, uint64_t offset, int64_t low, int64_t high) override;

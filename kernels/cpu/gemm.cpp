@@ -23,6 +23,7 @@ void gemm_one(const T* a, const T* b, T* c, const GemmArgs& g) {
   const T alpha = T(g.alpha);
   auto store = [&](const auto& product) {
     if (g.beta == 0.0) C.noalias() = alpha * product;
+    else if (g.beta == 1.0) C.noalias() += alpha * product;  // accumulates in place (no temporary)
     else C = T(g.beta) * C + alpha * product;
   };
   if (!g.trans_a && !g.trans_b) store(A * B);
