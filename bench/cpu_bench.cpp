@@ -19,6 +19,7 @@
 #endif
 
 #include "accmt/accmt.hpp"
+#include "bench/train_models.hpp"
 #include "nn/functional/normalization.hpp"
 
 using namespace accmt;
@@ -196,6 +197,11 @@ std::vector<Case> all_cases() {
                 }});
   cs.push_back({"mlp_step_784-512-512-10_b128_noopt", Metric::Ms, 0, mlp_step});
   cs.push_back({"layer_norm_fwd_bwd_4096x768", Metric::Ms, 0, layer_norm_step});
+  // Issue 3's training steps (nn modules + fused cross-entropy + AdamW).
+  cs.push_back({"train_mlp_adamw_784-512-512-10_b128", Metric::Ms, 0,
+                [] { return Fn(bench::train_step<bench::Mlp>({128, 784}, 11)); }});
+  cs.push_back({"train_cnn_adamw_c32-c64-fc128_b64", Metric::Ms, 0,
+                [] { return Fn(bench::train_step<bench::Cnn>({64, 1, 28, 28}, 12)); }});
   return cs;
 }
 

@@ -157,6 +157,45 @@ def layer_norm_step():
     return step
 
 
+class Mlp(torch.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc1, self.fc2, self.fc3 = torch.nn.Linear(784, 512), torch.nn.Linear(512, 512), torch.nn.Linear(512, 10)
+
+    def forward(self, x):
+        return self.fc3(self.fc2(self.fc1(x).relu()).relu())
+
+
+class Cnn(torch.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv1 = torch.nn.Conv2d(1, 32, 3, padding=1)
+        self.conv2 = torch.nn.Conv2d(32, 64, 3, padding=1)
+        self.fc1, self.fc2 = torch.nn.Linear(64 * 7 * 7, 128), torch.nn.Linear(128, 10)
+
+    def forward(self, x):
+        F = torch.nn.functional
+        h = F.max_pool2d(self.conv1(x).relu(), 2)
+        h = F.max_pool2d(self.conv2(h).relu(), 2)
+        return self.fc2(self.fc1(h.flatten(1)).relu())
+
+
+def train_step(model_cls, shape, seed):
+    """One optimizer step as bench/train_models.hpp: zero_grad, forward, CE, backward, AdamW
+    (PyTorch's default AdamW implementation for CPU tensors)."""
+    torch.manual_seed(seed)
+    model = model_cls()
+    opt = torch.optim.AdamW(model.parameters(), lr=1e-3)
+    x = torch.randn(*shape)
+    y = torch.randint(0, 10, (shape[0],))
+
+    def step():
+        opt.zero_grad(set_to_none=True)
+        torch.nn.functional.cross_entropy(model(x), y).backward()
+        opt.step()
+    return step
+
+
 def torch_cases():
     n4k = 4096.0 * 4096.0
     cases = gemm_cases("torch")
@@ -176,6 +215,8 @@ def torch_cases():
                                           tensor_setup((4096, 4096), lambda a, d=d: a.sum(d)))
     cases["softmax_rows_4096x4096"] = ("gbps", 2 * F32 * n4k, tensor_setup((4096, 4096), lambda a: a.softmax(1)))
     cases["mlp_step_784-512-512-10_b128_noopt"] = ("ms", 0.0, mlp_step)
+    cases["train_mlp_adamw_784-512-512-10_b128"] = ("ms", 0.0, lambda: train_step(Mlp, (128, 784), 11))
+    cases["train_cnn_adamw_c32-c64-fc128_b64"] = ("ms", 0.0, lambda: train_step(Cnn, (64, 1, 28, 28), 12))
     cases["layer_norm_fwd_bwd_4096x768"] = ("ms", 0.0, layer_norm_step)
     return cases
 

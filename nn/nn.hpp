@@ -1,0 +1,17 @@
+#pragma once
+// All nn modules, init and functional.
+#include "nn/activation.hpp"
+#include "nn/attention.hpp"
+#include "nn/containers.hpp"
+#include "nn/conv.hpp"
+#include "nn/dropout.hpp"
+#include "nn/embedding.hpp"
+#include "nn/flatten.hpp"
+#include "nn/functional.hpp"
+#include "nn/init.hpp"
+#include "nn/linear.hpp"
+#include "nn/loss.hpp"
+#include "nn/module.hpp"
+#include "nn/normalization.hpp"
+#include "nn/pooling.hpp"
+#include "nn/transformer.hpp"
