@@ -17,7 +17,7 @@ struct Conv1dOptions {
   int64_t groups = 1;
   bool bias = true;
   std::string padding_mode = "zeros";  // the only mode implemented; others are rejected
-  std::optional<DType> dtype;          // default: get_default_dtype()
+  std::optional<DType> dtype = std::nullopt;          // default: get_default_dtype()
   Generator* generator = nullptr;      // for the initial weights (default generator if null)
 };
 
@@ -28,7 +28,7 @@ struct Conv2dOptions {
   int64_t groups = 1;
   bool bias = true;
   std::string padding_mode = "zeros";
-  std::optional<DType> dtype;
+  std::optional<DType> dtype = std::nullopt;
   Generator* generator = nullptr;
 };
 
@@ -39,7 +39,7 @@ struct ConvTranspose2dOptions {
   int64_t groups = 1;
   Int2 dilation = 1;
   bool bias = true;
-  std::optional<DType> dtype;
+  std::optional<DType> dtype = std::nullopt;
   Generator* generator = nullptr;
 };
 

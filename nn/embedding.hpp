@@ -11,8 +11,8 @@ namespace accmt::nn {
 struct EmbeddingOptions {
   // Entry whose row starts at zero and never receives a gradient (negative counts from
   // the end; stored normalised, like PyTorch).
-  std::optional<int64_t> padding_idx;
-  std::optional<DType> dtype;  // the default dtype when unset
+  std::optional<int64_t> padding_idx = std::nullopt;
+  std::optional<DType> dtype = std::nullopt;  // the default dtype when unset
   Device device = kCPU;
   Generator* generator = nullptr;  // for the initial values; the default generator when null
 };
@@ -30,7 +30,7 @@ class Embedding : public Module {
   std::string extra_repr() const override;
 
   int64_t num_embeddings = 0, embedding_dim = 0;
-  std::optional<int64_t> padding_idx;
+  std::optional<int64_t> padding_idx = std::nullopt;
   Tensor weight;
 };
 

@@ -10,7 +10,7 @@ namespace accmt::nn {
 
 struct LinearOptions {
   bool bias = true;
-  std::optional<DType> dtype;  // the default dtype (get_default_dtype()) when unset
+  std::optional<DType> dtype = std::nullopt;  // the default dtype (get_default_dtype()) when unset
   Device device = kCPU;
   Generator* generator = nullptr;  // for the initial values; the default generator when null
 };

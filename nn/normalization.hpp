@@ -29,7 +29,7 @@ class LayerNorm : public Module {
 };
 
 struct RMSNormOptions {
-  std::optional<double> eps;       // nullopt: the input dtype's machine epsilon
+  std::optional<double> eps = std::nullopt;       // nullopt: the input dtype's machine epsilon
   bool elementwise_affine = true;  // learnable weight (ones)
 };
 

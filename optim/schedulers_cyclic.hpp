@@ -12,7 +12,7 @@ struct CyclicLROptions {
   std::vector<double> base_lr;  // required
   std::vector<double> max_lr;   // required
   int64_t step_size_up = 2000;
-  std::optional<int64_t> step_size_down;  // default: step_size_up
+  std::optional<int64_t> step_size_down = std::nullopt;  // default: step_size_up
   std::string mode = "triangular";        // triangular | triangular2 | exp_range
   double gamma = 1.0;                     // exp_range: scale gamma^iterations
   // A custom amplitude scale replaces `mode`; scale_mode says what it receives
@@ -21,7 +21,7 @@ struct CyclicLROptions {
   std::string scale_mode = "cycle";
   // Unset: cycle when the optimizer has a momentum or beta1 option. true on an optimizer
   // without one is an error.
-  std::optional<bool> cycle_momentum;
+  std::optional<bool> cycle_momentum = std::nullopt;
   std::vector<double> base_momentum = {0.8};
   std::vector<double> max_momentum = {0.9};
 };
@@ -57,12 +57,12 @@ class CyclicLR final : public LRScheduler {
 struct OneCycleLROptions {
   std::vector<double> max_lr;  // required
   // total_steps, or epochs * steps_per_epoch.
-  std::optional<int64_t> total_steps;
-  std::optional<int64_t> epochs;
-  std::optional<int64_t> steps_per_epoch;
+  std::optional<int64_t> total_steps = std::nullopt;
+  std::optional<int64_t> epochs = std::nullopt;
+  std::optional<int64_t> steps_per_epoch = std::nullopt;
   double pct_start = 0.3;
   std::string anneal_strategy = "cos";  // cos | linear
-  std::optional<bool> cycle_momentum;   // as in CyclicLROptions
+  std::optional<bool> cycle_momentum = std::nullopt;   // as in CyclicLROptions
   std::vector<double> base_momentum = {0.85};
   std::vector<double> max_momentum = {0.95};
   double div_factor = 25.0;          // initial lr = max_lr / div_factor

@@ -36,21 +36,29 @@ void CpuBackend::max_pool2d(const TensorRef& out, const TensorRef& indices, cons
       int64_t* idx = indices.ptr<int64_t>() + p * plane_out;
       for (int64_t oy = 0; oy < w.out_h; ++oy) {
         const int64_t y0 = oy * w.stride_h - w.pad_h;
+        // The taps inside the input, found once per row/column instead of per tap.
+        const int64_t ki0 = y0 >= 0 ? 0 : (-y0 + w.dilation_h - 1) / w.dilation_h;
+        const int64_t ki1 = std::min<int64_t>(w.kernel_h, y0 >= w.in_h ? 0 : (w.in_h - 1 - y0) / w.dilation_h + 1);
         for (int64_t ox = 0; ox < w.out_w; ++ox) {
           const int64_t x0 = ox * w.stride_w - w.pad_w;
+          const int64_t kj0 = x0 >= 0 ? 0 : (-x0 + w.dilation_w - 1) / w.dilation_w;
+          const int64_t kj1 =
+              std::min<int64_t>(w.kernel_w, x0 >= w.in_w ? 0 : (w.in_w - 1 - x0) / w.dilation_w + 1);
           T best = -std::numeric_limits<T>::infinity();
           int64_t best_i = -1;
-          for (int64_t ki = 0; ki < w.kernel_h; ++ki) {
-            const int64_t iy = y0 + ki * w.dilation_h;
-            if (iy < 0 || iy >= w.in_h) continue;
-            for (int64_t kj = 0; kj < w.kernel_w; ++kj) {
-              const int64_t ix = x0 + kj * w.dilation_w;
-              if (ix < 0 || ix >= w.in_w) continue;
-              const T v = x[iy * w.in_w + ix];
+          if (ki0 < ki1 && kj0 < kj1) {
+            best_i = (y0 + ki0 * w.dilation_h) * w.in_w + x0 + kj0 * w.dilation_w;
+            best = x[best_i];
+          }
+          for (int64_t ki = ki0; ki < ki1; ++ki) {
+            const int64_t row = (y0 + ki * w.dilation_h) * w.in_w;
+            for (int64_t kj = kj0; kj < kj1; ++kj) {
+              const int64_t i = row + x0 + kj * w.dilation_w;
+              const T v = x[i];
               // Ties keep the first position; NaN propagates (the last NaN wins, like PyTorch).
-              if (best_i < 0 || v > best || std::isnan(v)) {
+              if (v > best || v != v) {
                 best = v;
-                best_i = iy * w.in_w + ix;
+                best_i = i;
               }
             }
           }

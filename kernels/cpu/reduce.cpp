@@ -50,8 +50,11 @@ template <class T> void reduce_one(Reduce op, const StridedLoop<1>& proto, char*
     case Reduce::Sum: {
       sum_t<T> acc = 0;
       if constexpr (!std::is_same_v<T, bool>) {
-        if (loop.ndim == 1 && loop.strides[0][0] == int64_t(sizeof(T))) {  // one dense run
-          *reinterpret_cast<T*>(out) = T(static_cast<A>(sum_dense(reinterpret_cast<const T*>(base), loop.sizes[0])));
+        if (loop.strides[0][0] == int64_t(sizeof(T))) {  // dense inner runs (e.g. conv bias grads)
+          loop.for_range(0, loop.numel, [&](const std::array<char*, 1>& p, const std::array<int64_t, 1>&, int64_t n) {
+            acc += sum_dense(reinterpret_cast<const T*>(p[0]), n);
+          });
+          *reinterpret_cast<T*>(out) = T(static_cast<A>(acc));
           return;
         }
       }

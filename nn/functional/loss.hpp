@@ -14,7 +14,7 @@ namespace accmt::nn::functional {
 void check_reduction(const char* op, const std::string& reduction, bool allow_batchmean = false);
 
 struct CrossEntropyOptions {
-  Tensor weight;                    // optional [C] class weights
+  Tensor weight{};                    // optional [C] class weights
   int64_t ignore_index = -100;      // class-index targets only
   std::string reduction = "mean";
   double label_smoothing = 0.0;     // in [0, 1]
@@ -26,7 +26,7 @@ struct CrossEntropyOptions {
 Tensor cross_entropy(const Tensor& input, const Tensor& target, const CrossEntropyOptions& opts = {});
 
 struct NLLLossOptions {
-  Tensor weight;
+  Tensor weight{};
   int64_t ignore_index = -100;
   std::string reduction = "mean";
 };
@@ -48,9 +48,9 @@ Tensor binary_cross_entropy(const Tensor& input, const Tensor& target, const Ten
                             const std::string& reduction = "mean");
 
 struct BCEWithLogitsOptions {
-  Tensor weight;       // broadcast to the input's shape
+  Tensor weight{};       // broadcast to the input's shape
   std::string reduction = "mean";
-  Tensor pos_weight;   // weight of positive examples, broadcast along the last (class) dim
+  Tensor pos_weight{};   // weight of positive examples, broadcast along the last (class) dim
 };
 Tensor binary_cross_entropy_with_logits(const Tensor& input, const Tensor& target,
                                         const BCEWithLogitsOptions& opts = {});
