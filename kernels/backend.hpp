@@ -69,7 +69,8 @@ class Backend {
 
   // Memory.
   virtual void* allocate(int device_index, size_t nbytes) = 0;
-  virtual void deallocate(int device_index, void* ptr) = 0;
+  // nbytes is the size given to allocate (lets a backend cache blocks by size).
+  virtual void deallocate(int device_index, void* ptr, size_t nbytes) = 0;
   virtual int device_count() = 0;
   virtual void synchronize(int device_index) = 0;
   // Copies bytes between this backend's device and the host (or within the device).

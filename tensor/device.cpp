@@ -3,6 +3,7 @@
 #include <string>
 
 #include "kernels/backend.hpp"
+#include "kernels/cpu/cpu_backend.hpp"
 #include "kernels/common/error.hpp"
 
 namespace accmt {
@@ -32,6 +33,10 @@ Device::Device(const std::string& spec) {
 std::string Device::str() const { return is_cpu() ? "cpu" : "cuda:" + std::to_string(index); }
 
 std::ostream& operator<<(std::ostream& os, const Device& d) { return os << d.str(); }
+
+namespace cpu {
+void empty_cache() { kernels::cpu::release_cached_memory(); }
+}  // namespace cpu
 
 namespace cuda {
 int device_count() {

@@ -27,6 +27,12 @@ inline const Device kCPU{DeviceType::CPU, 0};
 
 std::ostream& operator<<(std::ostream& os, const Device& d);
 
+namespace cpu {
+// Returns the blocks the CPU allocator keeps for reuse (freed tensors of 1 MiB and more,
+// at most 1 GiB in all) to the operating system.
+void empty_cache();
+}  // namespace cpu
+
 namespace cuda {
 // Number of visible CUDA devices (0 in a CPU-only build or without a GPU).
 int device_count();

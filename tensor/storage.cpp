@@ -13,7 +13,7 @@ StorageImpl::StorageImpl(void* data, size_t nbytes, Device device, std::function
 
 StorageImpl::~StorageImpl() {
   if (owned_) {
-    if (data_) kernels::backend(device_.type).deallocate(device_.index, data_);
+    if (data_) kernels::backend(device_.type).deallocate(device_.index, data_, nbytes_);
   } else if (deleter_) {
     deleter_(data_);
   }

@@ -5,11 +5,14 @@
 
 namespace accmt::kernels::cpu {
 
+// Returns the CPU allocator's cached large blocks to the OS.
+void release_cached_memory();
+
 class CpuBackend final : public Backend {
  public:
   const char* name() const override { return "CPU"; }
   void* allocate(int device_index, size_t nbytes) override;
-  void deallocate(int device_index, void* ptr) override;
+  void deallocate(int device_index, void* ptr, size_t nbytes) override;
   int device_count() override { return 1; }
   void synchronize(int) override {}
   void copy_bytes(void* dst, const void* src, size_t nbytes, bool, bool) override;

@@ -81,7 +81,7 @@ void* CudaBackend::allocate(int device_index, size_t nbytes) {
                                        : std::string()));
 }
 
-void CudaBackend::deallocate(int device_index, void* ptr) {
+void CudaBackend::deallocate(int device_index, void* ptr, size_t) {
   if (ptr == nullptr) return;
   // Called from storage destructors, which must not throw: report a failure and go on.
   // At process exit the runtime may already be unloading; that is not worth a message.

@@ -11,7 +11,7 @@ class CudaBackend final : public Backend {
  public:
   const char* name() const override { return "CUDA"; }
   void* allocate(int device_index, size_t nbytes) override;
-  void deallocate(int device_index, void* ptr) override;
+  void deallocate(int device_index, void* ptr, size_t nbytes) override;
   int device_count() override;
   void synchronize(int device_index) override;
   void copy_bytes(void* dst, const void* src, size_t nbytes, bool dst_on_host, bool src_on_host) override;
