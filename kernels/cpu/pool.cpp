@@ -27,6 +27,50 @@ template <class F> void for_planes(int64_t planes, int64_t work_per_plane, F&& f
 
 }  // namespace
 
+namespace {
+// The first and one-past-last kernel taps of a window starting at `start` that fall inside
+// [0, size). Dilation 1 (the usual case) avoids integer divisions, which cost more than
+// the rest of a 2x2 window.
+inline int64_t first_tap(int64_t start, int64_t dilation) {
+  if (start >= 0) return 0;
+  return dilation == 1 ? -start : (-start + dilation - 1) / dilation;
+}
+inline int64_t end_tap(int64_t start, int64_t size, int64_t kernel, int64_t dilation) {
+  if (start >= size) return 0;
+  return std::min<int64_t>(kernel, dilation == 1 ? size - start : (size - 1 - start) / dilation + 1);
+}
+// 2x2 windows with stride 2, no padding or dilation, all inside the input: the usual CNN
+// pooling. Straight-line code per output (no tap loops or bounds), which the compiler
+// turns into selects.
+bool is_plain_2x2(const Window2d& w) {
+  return w.kernel_h == 2 && w.kernel_w == 2 && w.stride_h == 2 && w.stride_w == 2 && w.pad_h == 0 && w.pad_w == 0 &&
+         w.dilation_h == 1 && w.dilation_w == 1 && 2 * w.out_h <= w.in_h && 2 * w.out_w <= w.in_w;
+}
+
+template <class T> void max_pool_2x2_plane(const T* x, T* y, int64_t* idx, const Window2d& w) {
+  for (int64_t oy = 0; oy < w.out_h; ++oy) {
+    const int64_t r0 = 2 * oy * w.in_w, r1 = r0 + w.in_w;
+    for (int64_t ox = 0; ox < w.out_w; ++ox) {
+      const int64_t c = 2 * ox;
+      // Same order and rules as the general loop: row-major taps, ties keep the first,
+      // NaN propagates.
+      T best = x[r0 + c];
+      int64_t bi = r0 + c;
+      const int64_t taps[3] = {r0 + c + 1, r1 + c, r1 + c + 1};
+      for (int64_t t : taps) {
+        const T v = x[t];
+        const bool take = (v > best) | (v != v);
+        best = take ? v : best;
+        bi = take ? t : bi;
+      }
+      y[oy * w.out_w + ox] = best;
+      idx[oy * w.out_w + ox] = bi;
+    }
+  }
+}
+
+}  // namespace
+
 void CpuBackend::max_pool2d(const TensorRef& out, const TensorRef& indices, const TensorRef& in, const Window2d& w) {
   const int64_t planes = in.sizes[0], plane_in = w.in_h * w.in_w, plane_out = w.out_h * w.out_w;
   dispatch_pool(in.dtype, [&]<class T>() {
@@ -34,16 +78,17 @@ void CpuBackend::max_pool2d(const TensorRef& out, const TensorRef& indices, cons
       const T* x = in.ptr<T>() + p * plane_in;
       T* y = out.ptr<T>() + p * plane_out;
       int64_t* idx = indices.ptr<int64_t>() + p * plane_out;
+      if (is_plain_2x2(w)) {
+        max_pool_2x2_plane(x, y, idx, w);
+        return;
+      }
       for (int64_t oy = 0; oy < w.out_h; ++oy) {
         const int64_t y0 = oy * w.stride_h - w.pad_h;
         // The taps inside the input, found once per row/column instead of per tap.
-        const int64_t ki0 = y0 >= 0 ? 0 : (-y0 + w.dilation_h - 1) / w.dilation_h;
-        const int64_t ki1 = std::min<int64_t>(w.kernel_h, y0 >= w.in_h ? 0 : (w.in_h - 1 - y0) / w.dilation_h + 1);
+        const int64_t ki0 = first_tap(y0, w.dilation_h), ki1 = end_tap(y0, w.in_h, w.kernel_h, w.dilation_h);
         for (int64_t ox = 0; ox < w.out_w; ++ox) {
           const int64_t x0 = ox * w.stride_w - w.pad_w;
-          const int64_t kj0 = x0 >= 0 ? 0 : (-x0 + w.dilation_w - 1) / w.dilation_w;
-          const int64_t kj1 =
-              std::min<int64_t>(w.kernel_w, x0 >= w.in_w ? 0 : (w.in_w - 1 - x0) / w.dilation_w + 1);
+          const int64_t kj0 = first_tap(x0, w.dilation_w), kj1 = end_tap(x0, w.in_w, w.kernel_w, w.dilation_w);
           T best = -std::numeric_limits<T>::infinity();
           int64_t best_i = -1;
           if (ki0 < ki1 && kj0 < kj1) {
@@ -56,10 +101,10 @@ void CpuBackend::max_pool2d(const TensorRef& out, const TensorRef& indices, cons
               const int64_t i = row + x0 + kj * w.dilation_w;
               const T v = x[i];
               // Ties keep the first position; NaN propagates (the last NaN wins, like PyTorch).
-              if (v > best || v != v) {
-                best = v;
-                best_i = i;
-              }
+              // Selects, not branches: on real data the comparison is a coin flip.
+              const bool take = (v > best) | (v != v);
+              best = take ? v : best;
+              best_i = take ? i : best_i;
             }
           }
           y[oy * w.out_w + ox] = best;
