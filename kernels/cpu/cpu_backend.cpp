@@ -3,6 +3,7 @@
 
 #include <cstdlib>
 #include <cstring>
+#include <iterator>
 #include <mutex>
 #include <new>
 #include <unordered_map>
@@ -24,7 +25,8 @@ namespace {
 // Keeps freed blocks of 1 MiB and more for reuse, by size rounded up to 1 MiB. A training
 // step allocates the same large buffers every iteration; fresh pages from the OS cost a
 // page fault each (~25% of a small CNN's step on this machine), reused ones cost nothing.
-// The cache holds at most 1 GiB; release_cached_memory() returns it to the OS.
+// The cache holds at most 1 GiB (evicting older sizes when full); release_cached_memory()
+// returns it to the OS.
 class LargeBlockCache {
  public:
   static constexpr size_t kMinBlock = size_t(1) << 20;
@@ -45,9 +47,18 @@ class LargeBlockCache {
     return p;
   }
   bool give(void* p, size_t size) {
-    if (size < kMinBlock) return false;
+    if (size < kMinBlock || size > kMaxCached) return false;
     std::lock_guard<std::mutex> lock(mutex_);
-    if (cached_ + size > kMaxCached) return false;
+    // Full: drop blocks of other sizes first, so a program whose shapes change (one phase,
+    // then another) keeps caching what it uses now.
+    for (auto it = free_.begin(); cached_ + size > kMaxCached && it != free_.end();) {
+      while (!it->second.empty() && cached_ + size > kMaxCached) {
+        std::free(it->second.back());
+        it->second.pop_back();
+        cached_ -= it->first;
+      }
+      it = it->second.empty() ? free_.erase(it) : std::next(it);
+    }
     free_[size].push_back(p);
     cached_ += size;
     return true;
