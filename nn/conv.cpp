@@ -21,7 +21,7 @@ void check_channels(const char* layer, int64_t in, int64_t out, int64_t groups) 
 void check_padding_mode(const char* layer, const std::string& mode) {
   if (mode == "zeros") return;
   ACCMT_CHECK(mode != "reflect" && mode != "replicate" && mode != "circular", layer, ": padding_mode '", mode,
-              "' is not implemented; only 'zeros' is supported");
+              "' is not available in accmt; only 'zeros' padding is supported");
   throw Error(std::string(layer) + ": padding_mode must be one of 'zeros', 'reflect', 'replicate' or 'circular', got '" +
               mode + "'");
 }
