@@ -35,16 +35,12 @@ void Adadelta::step() {
   NoGradGuard no_grad;
   for (auto& g : param_groups()) {
     const double lr = g.get("lr"), rho = g.get("rho"), eps = g.get("eps"), wd = g.get("weight_decay");
-    for (Tensor p : g.params) {
-      Tensor grad = p.grad();
-      if (!grad.defined()) continue;
-      auto& st = state_of(p);
+    for_each_grad(g, [&](Tensor& p, Tensor grad, std::map<std::string, Tensor>& st) {
       if (!st.count("square_avg")) {
         st["square_avg"] = zeros_like(p);
         st["acc_delta"] = zeros_like(p);
       }
       next_step(st, p);
-      if (detail::flag(g, "maximize")) grad = grad.neg();
       if (wd != 0) grad = grad.add(p, wd);
       Tensor& square_avg = st["square_avg"];
       Tensor& acc_delta = st["acc_delta"];
@@ -55,7 +51,7 @@ void Adadelta::step() {
       acc_delta.mul_(rho);
       detail::addcmul_(acc_delta, delta, delta, 1.0 - rho);
       p.add_(delta, -lr);
-    }
+    });
   }
 }
 

@@ -39,19 +39,15 @@ void Adagrad::step() {
   NoGradGuard no_grad;
   for (auto& g : param_groups()) {
     const double lr = g.get("lr"), lr_decay = g.get("lr_decay"), eps = g.get("eps"), wd = g.get("weight_decay");
-    for (Tensor p : g.params) {
-      Tensor grad = p.grad();
-      if (!grad.defined()) continue;
-      auto& st = state_of(p);
+    for_each_grad(g, [&](Tensor& p, Tensor grad, std::map<std::string, Tensor>& st) {
       if (!st.count("sum")) st["sum"] = full_like(p, g.get("initial_accumulator_value"));
       const double t = next_step(st, p);
-      if (detail::flag(g, "maximize")) grad = grad.neg();
       if (wd != 0) grad = grad.add(p, wd);
       const double clr = lr / (1.0 + (t - 1.0) * lr_decay);
       Tensor& sum = st["sum"];
       detail::addcmul_(sum, grad, grad, 1.0);
       detail::addcdiv_(p, grad, sum.sqrt().add(eps), -clr);
-    }
+    });
   }
 }
 

@@ -31,11 +31,7 @@ void Adamax::step() {
   for (auto& g : param_groups()) {
     const double lr = g.get("lr"), beta1 = g.get("beta1"), beta2 = g.get("beta2"), eps = g.get("eps");
     const double wd = g.get("weight_decay");
-    for (Tensor p : g.params) {
-      Tensor grad = p.grad();
-      if (!grad.defined()) continue;
-      if (detail::flag(g, "maximize")) grad = grad.neg();
-      auto& st = state_of(p);
+    for_each_grad(g, [&](Tensor& p, Tensor grad, std::map<std::string, Tensor>& st) {
       if (!st.count("exp_avg")) {
         st["exp_avg"] = zeros_like(p);
         st["exp_inf"] = zeros_like(p);
@@ -48,7 +44,7 @@ void Adamax::step() {
       u.copy_(u.mul(beta2).maximum(grad.abs().add(eps)));
       const double clr = lr / (1.0 - std::pow(beta1, t));
       detail::addcdiv_(p, m, u, -clr);
-    }
+    });
   }
 }
 

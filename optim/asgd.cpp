@@ -36,11 +36,7 @@ void ASGD::step() {
   for (auto& g : param_groups()) {
     const double lr = g.get("lr"), lambd = g.get("lambd"), alpha = g.get("alpha"), t0 = g.get("t0");
     const double wd = g.get("weight_decay");
-    for (Tensor p : g.params) {
-      Tensor grad = p.grad();
-      if (!grad.defined()) continue;
-      if (detail::flag(g, "maximize")) grad = grad.neg();
-      auto& st = state_of(p);
+    for_each_grad(g, [&](Tensor& p, Tensor grad, std::map<std::string, Tensor>& st) {
       if (!st.count("ax")) {
         // eta and mu: CPU scalars in the parameter's dtype (PyTorch's default-dtype scalars).
         TensorOptions scalar{.dtype = p.dtype(), .device = kCPU};
@@ -63,7 +59,7 @@ void ASGD::step() {
         ax.copy_(p);
       eta.fill_(lr / std::pow(1.0 + lambd * lr * t, alpha));
       mu.fill_(1.0 / std::max(1.0, t - t0));
-    }
+    });
   }
 }
 

@@ -40,11 +40,7 @@ void NAdam::step() {
   for (auto& g : param_groups()) {
     const double lr = g.get("lr"), beta1 = g.get("beta1"), beta2 = g.get("beta2"), eps = g.get("eps");
     const double wd = g.get("weight_decay"), momentum_decay = g.get("momentum_decay");
-    for (Tensor p : g.params) {
-      Tensor grad = p.grad();
-      if (!grad.defined()) continue;
-      if (detail::flag(g, "maximize")) grad = grad.neg();
-      auto& st = state_of(p);
+    for_each_grad(g, [&](Tensor& p, Tensor grad, std::map<std::string, Tensor>& st) {
       if (!st.count("exp_avg")) {
         st["mu_product"] = ones({}, TensorOptions{.dtype = p.dtype(), .device = kCPU});
         st["exp_avg"] = zeros_like(p);
@@ -72,7 +68,7 @@ void NAdam::step() {
       const double mu_product_next = mu_prod * mu_next;
       detail::addcdiv_(p, grad, denom, -lr * (1.0 - mu) / (1.0 - mu_prod));
       detail::addcdiv_(p, m, denom, (-lr * mu_next) / (1.0 - mu_product_next));
-    }
+    });
   }
 }
 

@@ -65,6 +65,17 @@ class Optimizer {
   // PyTorch's) and returns the new count.
   static double next_step(std::map<std::string, Tensor>& state, const Tensor& param);
 
+  // Runs fn(param, grad, state) for each parameter of `group` that has a gradient, with
+  // the gradient negated when the group maximizes (the common head of every update).
+  template <class F> void for_each_grad(ParamGroup& group, F&& fn) {
+    const bool maximize = group.options.count("maximize") && group.options.at("maximize") != 0.0;
+    for (Tensor p : group.params) {
+      Tensor grad = p.grad();
+      if (!grad.defined()) continue;
+      if (maximize) grad = grad.neg();
+      fn(p, grad, state_of(p));
+    }
+  }
   // The state of one parameter (created empty on first use).
   std::map<std::string, Tensor>& state_of(const Tensor& param);
   bool has_state(const Tensor& param) const;

@@ -42,11 +42,7 @@ void RMSprop::step() {
     const double lr = g.get("lr"), alpha = g.get("alpha"), eps = g.get("eps"), wd = g.get("weight_decay");
     const double momentum = g.get("momentum");
     const bool centered = detail::flag(g, "centered");
-    for (Tensor p : g.params) {
-      Tensor grad = p.grad();
-      if (!grad.defined()) continue;
-      if (detail::flag(g, "maximize")) grad = grad.neg();
-      auto& st = state_of(p);
+    for_each_grad(g, [&](Tensor& p, Tensor grad, std::map<std::string, Tensor>& st) {
       if (!st.count("square_avg")) st["square_avg"] = zeros_like(p);
       if (momentum > 0 && !st.count("momentum_buffer")) st["momentum_buffer"] = zeros_like(p);
       if (centered && !st.count("grad_avg")) st["grad_avg"] = zeros_like(p);
@@ -74,7 +70,7 @@ void RMSprop::step() {
       } else {
         detail::addcdiv_(p, grad, avg, -lr);
       }
-    }
+    });
   }
 }
 

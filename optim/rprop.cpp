@@ -43,11 +43,7 @@ void Rprop::step() {
   for (auto& g : param_groups()) {
     const double etaminus = g.get("etaminus"), etaplus = g.get("etaplus");
     const double smin = g.get("step_size_min"), smax = g.get("step_size_max");
-    for (Tensor p : g.params) {
-      Tensor grad = p.grad();
-      if (!grad.defined()) continue;
-      if (detail::flag(g, "maximize")) grad = grad.neg();
-      auto& st = state_of(p);
+    for_each_grad(g, [&](Tensor& p, Tensor grad, std::map<std::string, Tensor>& st) {
       if (!st.count("prev")) {
         st["prev"] = zeros_like(p);
         st["step_size"] = full_like(p, g.get("lr"));
@@ -64,7 +60,7 @@ void Rprop::step() {
       grad = grad.masked_fill(factor.eq(etaminus), 0.0);
       detail::addcmul_(p, grad.sign(), step_size, -1.0);
       prev.copy_(grad);
-    }
+    });
   }
 }
 
