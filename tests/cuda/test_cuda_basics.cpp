@@ -7,6 +7,9 @@
 #include <vector>
 
 #include <accmt/accmt.hpp>
+#include "tests/support/checks.hpp"
+
+using accmt::test::error_of;
 
 using accmt::Device;
 using accmt::DType;
@@ -48,16 +51,6 @@ void check_same(const Tensor& got, const Tensor& expected) {
   REQUIRE(got.dtype() == expected.dtype());
   REQUIRE(got.sizes() == expected.sizes());
   CHECK(got.equal(expected));
-}
-
-// The accmt::Error message of `f`, or "" when it did not throw one.
-template <class F> std::string error_of(F&& f) {
-  try {
-    f();
-  } catch (const accmt::Error& e) {
-    return e.what();
-  }
-  return "";
 }
 
 }  // namespace

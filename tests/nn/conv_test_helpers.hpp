@@ -10,6 +10,8 @@
 #include "autograd/node.hpp"
 #include "tensor/random.hpp"
 #include "tensor/tensor.hpp"
+#include "tests/support/checks.hpp"
+
 
 namespace convtest {
 
@@ -22,19 +24,9 @@ inline Tensor leaf(const accmt::Shape& shape, uint64_t seed) {
   return t.detach().requires_grad_();
 }
 
-// The message of the accmt::Error thrown by f, or "<no error>".
-template <class F> std::string error_of(F&& f) {
-  try {
-    f();
-  } catch (const accmt::Error& e) {
-    return e.what();
-  }
-  return "<no error>";
-}
-
 #define CHECK_ERROR_CONTAINS(expr, text)                                              \
   do {                                                                                \
-    std::string msg_ = ::convtest::error_of([&] { (void)(expr); });                   \
+    std::string msg_ = ::accmt::test::error_of([&] { (void)(expr); });                   \
     CHECK_MESSAGE(msg_.find(text) != std::string::npos, "expected an error containing '" \
                   << (text) << "', got: " << msg_);                                   \
   } while (0)

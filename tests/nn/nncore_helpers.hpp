@@ -7,10 +7,12 @@
 #include <vector>
 
 #include "accmt/accmt.hpp"
+#include "tests/support/checks.hpp"
 #include "tests/support/fixtures.hpp"
 
 namespace nncore_test {
 
+using accmt::test::error_of;
 using accmt::DType;
 using accmt::Shape;
 using accmt::Tensor;
@@ -42,16 +44,6 @@ inline Tensor leaf(const Shape& shape, uint64_t seed, double lo = -1.0, double h
   Tensor t = accmt::rand(shape, kF64, &gen) * (hi - lo) + lo;
   t.requires_grad_();
   return t;
-}
-
-// The message of the accmt::Error that fn throws ("" if it throws nothing).
-template <class Fn> std::string error_of(Fn&& fn) {
-  try {
-    fn();
-  } catch (const accmt::Error& e) {
-    return e.what();
-  }
-  return "";
 }
 
 inline bool contains(const std::string& haystack, const std::string& needle) {

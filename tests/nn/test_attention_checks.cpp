@@ -8,6 +8,10 @@
 #include "nn/attention.hpp"
 #include "nn/functional/attention.hpp"
 #include "nn/transformer.hpp"
+#include "tests/support/checks.hpp"
+
+using accmt::test::error_of;
+using accmt::test::grad_ok;
 
 using namespace accmt;
 namespace F = accmt::nn::functional;
@@ -20,24 +24,6 @@ const TensorOptions kF64{.dtype = DType::Float64};
 Tensor leaf(const Shape& s, uint64_t seed) {
   Generator g(seed);
   return randn(s, kF64, &g).requires_grad_();
-}
-
-bool grad_ok(const autograd::GradcheckFn& fn, const Ins& in) {
-  try {
-    return gradcheck(fn, in);
-  } catch (const std::exception& e) {
-    MESSAGE(std::string(e.what()));
-    return false;
-  }
-}
-
-template <class Fn> std::string error_of(Fn&& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "";
 }
 
 }  // namespace

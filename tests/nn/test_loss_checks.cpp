@@ -8,6 +8,10 @@
 #include "accmt/accmt.hpp"
 #include "nn/functional/loss.hpp"
 #include "nn/loss.hpp"
+#include "tests/support/checks.hpp"
+
+using accmt::test::error_of;
+using accmt::test::grad_ok;
 
 using namespace accmt;
 namespace F = accmt::nn::functional;
@@ -24,25 +28,6 @@ Tensor leaf(const Shape& s, double lo, double hi, uint64_t seed) {
 }
 
 Tensor idx(std::vector<int64_t> v, Shape s) { return tensor(v, s, TensorOptions{.dtype = DType::Int64}); }
-
-bool grad_ok(const autograd::GradcheckFn& fn, const Ins& in) {
-  try {
-    return gradcheck(fn, in);
-  } catch (const std::exception& e) {
-    MESSAGE(std::string(e.what()));
-    return false;
-  }
-}
-
-// The message of the accmt::Error that f throws ("" if none).
-template <class Fn> std::string error_of(Fn&& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "";
-}
 
 }  // namespace
 
