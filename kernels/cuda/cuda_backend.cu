@@ -1,13 +1,13 @@
-// CUDA devices: selection, memory, synchronisation and copies between host and device.
+// CUDA memory, synchronisation and copies between host and device.
 #include "kernels/cuda/cuda_backend.hpp"
 
 #include <cuda_runtime_api.h>
 
-#include <cstdio>
 #include <cstring>
-#include <string>
 
+#include "kernels/cuda/caching_allocator.hpp"
 #include "kernels/cuda/cuda_check.hpp"
+#include "kernels/cuda/launch.cuh"
 
 namespace accmt::kernels {
 
@@ -19,26 +19,7 @@ Backend& cuda_backend() {
 namespace cuda {
 namespace {
 
-// "1.50 GiB (1610612736 bytes)": sizes in errors read better with a unit.
-std::string format_bytes(size_t n) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%.2f GiB (%zu bytes)", double(n) / double(1ull << 30), n);
-  return buf;
-}
-
-int count_devices() {
-  int n = 0;
-  const cudaError_t err = cudaGetDeviceCount(&n);
-  // No GPU, or no driver at all (a build machine): zero devices, not an error.
-  if (err == cudaErrorNoDevice || err == cudaErrorInsufficientDriver) {
-    (void)cudaGetLastError();
-    return 0;
-  }
-  if (err != cudaSuccess) throw_cuda_error(err, "cudaGetDeviceCount", __FILE__, __LINE__);
-  return n;
-}
-
-// The device that owns a device pointer (copies run on it, after its queued kernels).
+// The device that owns a device pointer (copies run on its current stream).
 int device_of(const void* ptr, const char* what) {
   cudaPointerAttributes attr{};
   ACCMT_CUDA_CHECK(cudaPointerGetAttributes(&attr, ptr));
@@ -50,54 +31,20 @@ int device_of(const void* ptr, const char* what) {
 
 }  // namespace
 
-void set_device(int device_index) {
-  const int n = cuda_backend().device_count();
-  ACCMT_CHECK(device_index >= 0 && device_index < n, "CUDA device cuda:", device_index, " does not exist: ",
-              n == 0 ? "this machine has no usable CUDA device (no GPU or no driver)"
-                     : "valid indices are 0.." + std::to_string(n - 1));
-  ACCMT_CUDA_CHECK(cudaSetDevice(device_index));
-}
-
-// The set of visible devices is fixed for the life of a process, so count once.
-int CudaBackend::device_count() {
-  static const int n = count_devices();
-  return n;
-}
+int CudaBackend::device_count() { return cuda::device_count(); }
 
 void* CudaBackend::allocate(int device_index, size_t nbytes) {
-  set_device(device_index);
-  void* ptr = nullptr;
-  // Empty tensors still get a real (1-byte) block so that data pointers are never null,
-  // as on the CPU.
-  const cudaError_t err = cudaMalloc(&ptr, nbytes > 0 ? nbytes : 1);
-  if (err == cudaSuccess) return ptr;
-  (void)cudaGetLastError();
-  size_t free_bytes = 0, total_bytes = 0;
-  const bool have_info = cudaMemGetInfo(&free_bytes, &total_bytes) == cudaSuccess;
-  (void)cudaGetLastError();
-  throw Error(detail::concat("cudaMalloc could not allocate ", format_bytes(nbytes), " on cuda:", device_index,
-                             ": ", cudaGetErrorName(err), " (", cudaGetErrorString(err), ")",
-                             have_info ? "; free " + format_bytes(free_bytes) + " of " + format_bytes(total_bytes)
-                                       : std::string()));
+  return device_allocator().allocate(device_index, nbytes, current_stream(device_index));
 }
 
 void CudaBackend::deallocate(int device_index, void* ptr, size_t) {
-  if (ptr == nullptr) return;
-  // Called from storage destructors, which must not throw: report a failure and go on.
-  // At process exit the runtime may already be unloading; that is not worth a message.
-  cudaError_t err = cudaSetDevice(device_index);
-  if (err == cudaSuccess) err = cudaFree(ptr);
-  if (err != cudaSuccess) {
-    (void)cudaGetLastError();
-    if (err != cudaErrorCudartUnloading)
-      std::fprintf(stderr, "accmt: cudaFree(%p) on cuda:%d failed: %s (%s)\n", ptr, device_index,
-                   cudaGetErrorName(err), cudaGetErrorString(err));
-  }
+  if (ptr != nullptr) device_allocator().deallocate(ptr);
 }
 
 void CudaBackend::synchronize(int device_index) {
   set_device(device_index);
   ACCMT_CUDA_CHECK(cudaDeviceSynchronize());
+  raise_pending_kernel_error(device_index);
 }
 
 void CudaBackend::copy_bytes(void* dst, const void* src, size_t nbytes, bool dst_on_host, bool src_on_host) {
@@ -106,24 +53,36 @@ void CudaBackend::copy_bytes(void* dst, const void* src, size_t nbytes, bool dst
     std::memcpy(dst, src, nbytes);
     return;
   }
-  if (dst_on_host) {  // device -> host: waits for the device's queued work, then copies
-    set_device(device_of(src, "source"));
-    ACCMT_CUDA_CHECK(cudaMemcpy(dst, src, nbytes, cudaMemcpyDeviceToHost));
+  if (dst_on_host) {  // device -> host: after the stream's queued work; the host waits
+    const int device = device_of(src, "source");
+    cudaStream_t stream = stream_for(device);
+    ACCMT_CUDA_CHECK(cudaMemcpyAsync(dst, src, nbytes, cudaMemcpyDeviceToHost, stream));
+    ACCMT_CUDA_CHECK(cudaStreamSynchronize(stream));
+    raise_pending_kernel_error(device);
     return;
   }
-  if (src_on_host) {  // host -> device: returns once the host buffer may be reused
-    set_device(device_of(dst, "destination"));
-    ACCMT_CUDA_CHECK(cudaMemcpy(dst, src, nbytes, cudaMemcpyHostToDevice));
+  if (src_on_host) {
+    // host -> device. From pageable memory CUDA stages the bytes before returning, so
+    // the caller may reuse its buffer; from pinned memory the copy is truly
+    // asynchronous and pinned_free keeps the buffer until the stream has passed it.
+    const int device = device_of(dst, "destination");
+    ACCMT_CUDA_CHECK(cudaMemcpyAsync(dst, src, nbytes, cudaMemcpyHostToDevice, stream_for(device)));
     return;
   }
   const int dst_device = device_of(dst, "destination"), src_device = device_of(src, "source");
-  set_device(dst_device);
+  cudaStream_t stream = stream_for(dst_device);
   if (dst_device == src_device) {
-    ACCMT_CUDA_CHECK(cudaMemcpy(dst, src, nbytes, cudaMemcpyDeviceToDevice));
+    ACCMT_CUDA_CHECK(cudaMemcpyAsync(dst, src, nbytes, cudaMemcpyDeviceToDevice, stream));
   } else {
-    ACCMT_CUDA_CHECK(cudaMemcpyPeer(dst, dst_device, src, src_device, nbytes));
+    // The source device's queued writes must land first.
+    ACCMT_CUDA_CHECK(cudaStreamSynchronize(static_cast<cudaStream_t>(current_stream(src_device))));
+    ACCMT_CUDA_CHECK(cudaMemcpyPeerAsync(dst, dst_device, src, src_device, nbytes, stream));
   }
 }
+
+Workspace::Workspace(int device, size_t nbytes)
+    : device_(device), nbytes_(nbytes), ptr_(cuda_backend().allocate(device, nbytes)) {}
+Workspace::~Workspace() { cuda_backend().deallocate(device_, ptr_, nbytes_); }
 
 }  // namespace cuda
 }  // namespace accmt::kernels

@@ -12,20 +12,17 @@
 namespace accmt::kernels::cuda {
 namespace {
 
-__device__ inline int64_t first_index() { return int64_t(blockIdx.x) * blockDim.x + threadIdx.x; }
-__device__ inline int64_t grid_step() { return int64_t(gridDim.x) * blockDim.x; }
-
 template <class To, class From> __device__ inline To convert(From v) {
   if constexpr (std::is_same_v<To, bool>) return static_cast<acc_t<From>>(v) != acc_t<From>(0);
   else return To(static_cast<acc_t<From>>(v));
 }
 
 template <class T> __global__ void fill_contiguous(T* out, int64_t n, T value) {
-  for (int64_t i = first_index(); i < n; i += grid_step()) out[i] = value;
+  for (int64_t i = global_index(); i < n; i += grid_stride()) out[i] = value;
 }
 
 template <class T> __global__ void fill_strided(T* out, int64_t n, StridedIndexer<1> ix, T value) {
-  for (int64_t i = first_index(); i < n; i += grid_step()) {
+  for (int64_t i = global_index(); i < n; i += grid_stride()) {
     int64_t off[1];
     ix.offsets(i, off);
     out[off[0]] = value;
@@ -33,12 +30,12 @@ template <class T> __global__ void fill_strided(T* out, int64_t n, StridedIndexe
 }
 
 template <class To, class From> __global__ void copy_contiguous(To* out, const From* in, int64_t n) {
-  for (int64_t i = first_index(); i < n; i += grid_step()) out[i] = convert<To>(in[i]);
+  for (int64_t i = global_index(); i < n; i += grid_stride()) out[i] = convert<To>(in[i]);
 }
 
 template <class To, class From>
 __global__ void copy_strided(To* out, const From* in, int64_t n, StridedIndexer<2> ix) {
-  for (int64_t i = first_index(); i < n; i += grid_step()) {
+  for (int64_t i = global_index(); i < n; i += grid_stride()) {
     int64_t off[2];
     ix.offsets(i, off);
     out[off[0]] = convert<To>(in[off[1]]);
@@ -50,12 +47,12 @@ __global__ void copy_strided(To* out, const From* in, int64_t n, StridedIndexer<
 void CudaBackend::fill(const TensorRef& out, const Scalar& value) {
   const int64_t n = out.numel();
   if (n == 0) return;
-  set_device(out.device_index);
+  cudaStream_t stream = stream_for(out.device_index);
   const StridedIndexer<1> ix = make_indexer<1>({&out});
   dispatch_all(out.dtype, [&]<class T>() {
     const T v = value.to<T>();
-    if (ix.contiguous()) fill_contiguous<T><<<blocks_for(n), kThreads>>>(out.ptr<T>(), n, v);
-    else fill_strided<T><<<blocks_for(n), kThreads>>>(out.ptr<T>(), n, ix, v);
+    if (ix.contiguous()) fill_contiguous<T><<<blocks_for(n), kThreads, 0, stream>>>(out.ptr<T>(), n, v);
+    else fill_strided<T><<<blocks_for(n), kThreads, 0, stream>>>(out.ptr<T>(), n, ix, v);
   });
   ACCMT_CUDA_CHECK_LAUNCH();
 }
@@ -63,17 +60,17 @@ void CudaBackend::fill(const TensorRef& out, const Scalar& value) {
 void CudaBackend::copy_cast(const TensorRef& out, const TensorRef& in) {
   const int64_t n = out.numel();
   if (n == 0) return;
-  set_device(out.device_index);
+  cudaStream_t stream = stream_for(out.device_index);
   const StridedIndexer<2> ix = make_indexer<2>({&out, &in});
   if (out.dtype == in.dtype && ix.contiguous()) {  // a plain device-to-device copy
     ACCMT_CUDA_CHECK(cudaMemcpyAsync(out.data, in.data, size_t(n * dtype_size(out.dtype)),
-                                     cudaMemcpyDeviceToDevice, 0));
+                                     cudaMemcpyDeviceToDevice, stream));
     return;
   }
   dispatch_all(out.dtype, [&]<class To>() {
     dispatch_all(in.dtype, [&]<class From>() {
-      if (ix.contiguous()) copy_contiguous<To, From><<<blocks_for(n), kThreads>>>(out.ptr<To>(), in.ptr<From>(), n);
-      else copy_strided<To, From><<<blocks_for(n), kThreads>>>(out.ptr<To>(), in.ptr<From>(), n, ix);
+      if (ix.contiguous()) copy_contiguous<To, From><<<blocks_for(n), kThreads, 0, stream>>>(out.ptr<To>(), in.ptr<From>(), n);
+      else copy_strided<To, From><<<blocks_for(n), kThreads, 0, stream>>>(out.ptr<To>(), in.ptr<From>(), n, ix);
     });
   });
   ACCMT_CUDA_CHECK_LAUNCH();

@@ -7,16 +7,12 @@
 #include <cstdint>
 
 #include "kernels/common/error.hpp"
+#include "kernels/cuda/launch.cuh"
 #include "kernels/tensor_ref.hpp"
 
 namespace accmt::kernels::cuda {
 
 inline constexpr int kMaxDims = 25;
-inline constexpr int kThreads = 256;
-// Enough blocks to fill any current GPU; larger tensors loop (grid-stride).
-inline constexpr int64_t kMaxBlocks = 1 << 16;
-
-inline int blocks_for(int64_t n) { return static_cast<int>(std::min((n + kThreads - 1) / kThreads, kMaxBlocks)); }
 
 template <int N> struct StridedIndexer {
   int ndim = 0;
