@@ -58,6 +58,9 @@ MemoryStats memory_stats(int device);
 void reset_peak_memory_stats(int device);
 // Returns every cached block that no tensor uses to the driver (all devices).
 void empty_cache();
+// Test aid: fill every block the allocator hands out with 0xFF bytes (NaN for floats, -1
+// for integers), so a kernel that misses an output element shows it.
+void set_allocation_poison(bool enabled);
 
 // ---- Page-locked host memory (cached), for fast and asynchronous host<->device copies.
 void* pinned_allocate(size_t nbytes);

@@ -8,6 +8,7 @@
 #include <exception>
 #include <string>
 
+#include "kernels/cuda/runtime.hpp"
 #include "tensor/device.hpp"
 
 namespace {
@@ -43,6 +44,8 @@ int main(int argc, char** argv) {
       std::printf("CUDA tests skipped: no usable CUDA device on this machine\n");
       return 77;
     }
+    // Fresh CUDA blocks start as NaN / -1, so a kernel that misses an element fails.
+    accmt::kernels::cuda::set_allocation_poison(true);
   }
   doctest::Context context(argc, argv);
   return context.run();
