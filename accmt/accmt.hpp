@@ -6,6 +6,7 @@
 #include "nn/nn.hpp"
 #include "optim/optim.hpp"
 #include "optim/schedulers.hpp"
+#include "tensor/cuda.hpp"
 #include "tensor/device.hpp"
 #include "tensor/dtype.hpp"
 #include "tensor/random.hpp"

@@ -140,6 +140,17 @@ class Backend {
   // col2im: the adjoint of im2col; im is overwritten with the sums of the col entries
   // that read each pixel.
   virtual void col2im(const TensorRef& im, const TensorRef& col, const Window2d& w) { missing("col2im"); }
+  // Whole convolutions, for a backend whose vendor library beats im2col + gemm (cuDNN).
+  // x [N, C, H, W], w [O, C / groups, kh, kw], y [N, O, out_h, out_w]: contiguous, one
+  // floating dtype. A backend returns false for cases it does not take, and the front-end
+  // runs im2col + gemm instead. conv2d_forward adds into y (which holds the bias or
+  // zeros); the backward kernels overwrite their output.
+  virtual bool conv2d_forward(const TensorRef& y, const TensorRef& x, const TensorRef& w, const Window2d& win,
+                              int64_t groups) { return false; }
+  virtual bool conv2d_backward_input(const TensorRef& dx, const TensorRef& dy, const TensorRef& w,
+                                     const Window2d& win, int64_t groups) { return false; }
+  virtual bool conv2d_backward_weight(const TensorRef& dw, const TensorRef& dy, const TensorRef& x,
+                                      const Window2d& win, int64_t groups) { return false; }
   // Pools over planes: in [P, in_h, in_w] -> out [P, out_h, out_w] (P = N * C).
   // Max pooling writes int64 indices (y * in_w + x within the plane; NaN wins, like PyTorch).
   virtual void max_pool2d(const TensorRef& out, const TensorRef& indices, const TensorRef& in, const Window2d& w) {

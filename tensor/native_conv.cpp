@@ -104,6 +104,7 @@ Tensor conv2d(const Tensor& x_in, const Tensor& w_in, const Tensor& bias, const 
   if (out.numel() == 0 || K == 0) return out;
   Tensor x = contiguous(x_in), w = contiguous(w_in);
   const Window2d win = window(g, x.size(2), x.size(3), out_h, out_w, kh, kw);
+  if (backend_of(out).conv2d_forward(native::ref(out), native::ref(x), native::ref(w), win, G)) return out;
   const bool pointwise = is_pointwise(win);
   const int64_t chunk = pointwise ? N : chunk_size(N, C * kh * kw * L, x.dtype());
   Tensor col = pointwise ? Tensor() : empty({chunk, C * kh * kw, L}, x.dtype(), x.device());
@@ -149,6 +150,7 @@ Tensor conv2d_backward_input(const Tensor& gy_in, const Tensor& w_in, const Conv
   }
   Tensor gy = contiguous(gy_in), w = contiguous(w_in);
   const Window2d win = window(g, in_h, in_w, out_h, out_w, kh, kw);
+  if (backend_of(dx).conv2d_backward_input(native::ref(dx), native::ref(gy), native::ref(w), win, G)) return dx;
   const bool pointwise = is_pointwise(win);
   const int64_t chunk = pointwise ? N : chunk_size(N, C * kh * kw * L, gy.dtype());
   Tensor col = pointwise ? Tensor() : empty({chunk, C * kh * kw, L}, gy.dtype(), gy.device());
@@ -192,6 +194,7 @@ Tensor conv2d_backward_weight(const Tensor& gy_in, const Tensor& x_in, const Con
   if (dw.numel() == 0 || N == 0 || L == 0) return dw;
   Tensor gy = contiguous(gy_in), x = contiguous(x_in);
   const Window2d win = window(g, x.size(2), x.size(3), out_h, out_w, kh, kw);
+  if (backend_of(dw).conv2d_backward_weight(native::ref(dw), native::ref(gy), native::ref(x), win, G)) return dw;
   const bool pointwise = is_pointwise(win);
   const int64_t chunk = pointwise ? N : chunk_size(N, C * kh * kw * L, x.dtype());
   Tensor col = pointwise ? Tensor() : empty({chunk, C * kh * kw, L}, x.dtype(), x.device());

@@ -114,6 +114,10 @@ class Tensor {
   Tensor to(Device device, bool copy = false) const;
   Tensor to(Device device, DType dtype, bool copy = false) const;
   Tensor cpu() const { return to(kCPU); }
+  // A copy in page-locked host memory (fast, asynchronous copies to a GPU); the tensor
+  // itself when it is pinned already or no GPU is present (tensor/cuda.cpp).
+  Tensor pin_memory() const;
+  bool is_pinned() const;
   Tensor cuda(int index = 0) const { return to(Device(DeviceType::CUDA, index)); }
   Tensor clone() const;
   Tensor contiguous() const;

@@ -14,7 +14,7 @@ class DeviceAllocator {
   // Memory for work queued on `stream` of `device`; throws accmt::Error when the device
   // is out of memory even after the cache was returned to the driver.
   void* allocate(int device, size_t nbytes, StreamHandle stream);
-  void deallocate(void* ptr);
+  void deallocate(int device, void* ptr);
   MemoryStats stats(int device);
   void reset_peak_stats(int device);
   void empty_cache();
@@ -27,5 +27,8 @@ class DeviceAllocator {
 };
 
 DeviceAllocator& device_allocator();
+
+// Frees the pinned host blocks no copy still reads (kernels/cuda/pinned_memory.cu).
+void release_cached_pinned_memory();
 
 }  // namespace accmt::kernels::cuda

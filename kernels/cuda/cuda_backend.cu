@@ -38,7 +38,7 @@ void* CudaBackend::allocate(int device_index, size_t nbytes) {
 }
 
 void CudaBackend::deallocate(int device_index, void* ptr, size_t) {
-  if (ptr != nullptr) device_allocator().deallocate(ptr);
+  if (ptr != nullptr) device_allocator().deallocate(device_index, ptr);
 }
 
 void CudaBackend::synchronize(int device_index) {

@@ -19,6 +19,15 @@ class CudaBackend final : public Backend {
   // elementwise.cu
   void copy_cast(const TensorRef& out, const TensorRef& in) override;
   void fill(const TensorRef& out, const Scalar& value) override;
+  // conv_cudnn.cu (only in builds that found cuDNN; otherwise im2col + gemm)
+#ifdef ACCMT_WITH_CUDNN
+  bool conv2d_forward(const TensorRef& y, const TensorRef& x, const TensorRef& w, const Window2d& win,
+                      int64_t groups) override;
+  bool conv2d_backward_input(const TensorRef& dx, const TensorRef& dy, const TensorRef& w, const Window2d& win,
+                             int64_t groups) override;
+  bool conv2d_backward_weight(const TensorRef& dw, const TensorRef& dy, const TensorRef& x, const Window2d& win,
+                              int64_t groups) override;
+#endif
   // KERNEL-FAMILY-DECLARATIONS (helpers add their overrides below, one block per file)
 };
 

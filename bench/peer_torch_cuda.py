@@ -1,0 +1,141 @@
+"""PyTorch peer of bench/cuda_bench.cpp: the same cases on cuda:0, timed the same way
+(median of 20 calls between CUDA events after 3 warm-up calls), printed in the same
+"case <name> <ms> ms <amount> <unit>" lines. Usage: python3 bench/peer_torch_cuda.py [--filter S]
+"""
+import sys
+
+import torch
+import torch.nn.functional as F
+
+FILTER = sys.argv[sys.argv.index("--filter") + 1] if "--filter" in sys.argv else ""
+dev = torch.device("cuda:0")
+
+
+def time_ms(fn, reps=20):
+    for _ in range(3):
+        fn()
+    torch.cuda.synchronize()
+    start, stop = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
+    ms = []
+    for _ in range(reps):
+        start.record()
+        fn()
+        stop.record()
+        stop.synchronize()
+        ms.append(start.elapsed_time(stop))
+    ms.sort()
+    return ms[len(ms) // 2]
+
+
+def bw(name, nbytes, fn):
+    if FILTER in name:
+        ms = time_ms(fn)
+        print("case %-28s %9.4f ms %9.1f GB/s" % (name, ms, nbytes / ms / 1e6), flush=True)
+
+
+def flops(name, n, fn):
+    if FILTER in name:
+        ms = time_ms(fn)
+        print("case %-28s %9.4f ms %9.1f TFLOP/s" % (name, ms, n / ms / 1e9), flush=True)
+
+
+def randn(*shape, dtype=torch.float32):
+    return torch.randn(*shape, device=dev, dtype=dtype)
+
+
+def elementwise():
+    n = 1 << 28
+    a, b, out = randn(n), randn(n), torch.empty(n, device=dev)
+    fb = n * 4.0
+    bw("copy_f32_1G", 2 * fb, lambda: out.copy_(a))
+    bw("add_f32_1G", 3 * fb, lambda: a.add(b))
+    bw("mul_scalar_inplace_f32_1G", 2 * fb, lambda: out.mul_(1.0001))
+    bw("gelu_f32_1G", 2 * fb, lambda: F.gelu(a))
+    h = randn(n, dtype=torch.bfloat16)
+    bw("add_bf16_1G", 3 * n * 2.0, lambda: h.add(h))
+    bw("cast_f32_to_bf16", fb + n * 2.0, lambda: a.to(torch.bfloat16))
+    m = randn(8192, 8192)
+    bw("transpose_copy_8192", 2 * 8192.0 * 8192 * 4, lambda: m.t().contiguous())
+    bw("bias_add_broadcast", 2 * 8192.0 * 8192 * 4, lambda: m.add(m[0]))
+
+
+def reduction():
+    a = randn(1 << 28)
+    bw("sum_all_f32_1G", a.numel() * 4.0, lambda: a.sum())
+    m = randn(16384, 16384)
+    bw("sum_lastdim_16k", m.numel() * 4.0, lambda: m.sum(1))
+    bw("sum_dim0_16k", m.numel() * 4.0, lambda: m.sum(0))
+    bw("max_lastdim_16k", m.numel() * 4.0, lambda: m.amax(1))
+
+
+def fused():
+    x = randn(16384, 4096)
+    xb = x.numel() * 4.0
+    bw("softmax_16k_x_4k", 2 * xb, lambda: F.softmax(x, -1))
+    bw("log_softmax_16k_x_4k", 2 * xb, lambda: F.log_softmax(x, -1))
+    ln_x, w, bias = randn(16384, 1024), randn(1024), randn(1024)
+    bw("layer_norm_fwd_16k_x_1k", 2 * ln_x.numel() * 4.0, lambda: F.layer_norm(ln_x, (1024,), w, bias))
+    lx = randn(16384, 1024).requires_grad_()
+    lw, lb = randn(1024).requires_grad_(), randn(1024).requires_grad_()
+    gy = randn(16384, 1024)
+
+    def ln_fb():
+        lx.grad = None
+        F.layer_norm(lx, (1024,), lw, lb).backward(gy)
+
+    bw("layer_norm_fwd_bwd_16k_x_1k", 5 * lx.numel() * 4.0, ln_fb)
+    logits = randn(8192, 50304).requires_grad_()
+    target = torch.randint(0, 50304, (8192,), device=dev)
+    lbytes = logits.numel() * 4.0
+
+    def ce_f():
+        with torch.no_grad():
+            F.cross_entropy(logits, target)
+
+    def ce_fb():
+        logits.grad = None
+        F.cross_entropy(logits, target).backward()
+
+    bw("cross_entropy_fwd_8k_x_50k", lbytes, ce_f)
+    bw("cross_entropy_fwd_bwd_8k_x_50k", 3 * lbytes, ce_fb)
+    table = randn(50304, 768)
+    idx = torch.randint(0, 50304, (8, 1024), device=dev)
+    bw("embedding_fwd_8x1024x768", 2 * 8.0 * 1024 * 768 * 4, lambda: F.embedding(idx, table))
+
+
+def adamw():
+    n = 1 << 27
+    p = randn(n).requires_grad_()
+    p.grad = randn(n)
+    opt = torch.optim.AdamW([p], lr=1e-4, weight_decay=0.1, fused=True)
+    bw("adamw_step_128M", 7.0 * n * 4, opt.step)
+
+
+def gemm():
+    s = 8192
+    for dt, tag in ((torch.float32, "f32"), (torch.bfloat16, "bf16"), (torch.float16, "f16")):
+        a, b = randn(s, s, dtype=dt), randn(s, s, dtype=dt)
+        flops("gemm_%s_8192" % tag, 2.0 * s ** 3, lambda: a @ b)
+        if dt == torch.float32:
+            torch.backends.cuda.matmul.allow_tf32 = True
+            flops("gemm_tf32_8192", 2.0 * s ** 3, lambda: a @ b)
+            torch.backends.cuda.matmul.allow_tf32 = False
+    q, k = randn(96, 1024, 64, dtype=torch.bfloat16), randn(96, 64, 1024, dtype=torch.bfloat16)
+    flops("bmm_bf16_96x1024x64x1024", 2.0 * 96 * 1024 * 1024 * 64, lambda: q @ k)
+
+
+def conv():
+    x, w = randn(64, 64, 56, 56), randn(64, 64, 3, 3)
+    torch.backends.cudnn.allow_tf32 = False
+    flops("conv3x3_64c_56px_b64", 2.0 * 64 * 64 * 56 * 56 * 64 * 9, lambda: F.conv2d(x, w, padding=1))
+
+
+if __name__ == "__main__":
+    p = torch.cuda.get_device_properties(0)
+    print("device %s sm_%d%d %d SMs torch %s" % (p.name, p.major, p.minor, p.multi_processor_count, torch.__version__))
+    for group in (elementwise, reduction, fused, adamw, gemm, conv):
+        try:
+            group()
+        except Exception as e:  # report and go on: one failing group must not hide the rest
+            print("group %s failed: %s" % (group.__name__, e))
+        torch.cuda.empty_cache()
