@@ -11,3 +11,4 @@
 #include "tensor/dtype.hpp"
 #include "tensor/random.hpp"
 #include "tensor/tensor.hpp"
+#include "trainer/hyperparameters.hpp"

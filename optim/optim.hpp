@@ -9,6 +9,7 @@
 #include "optim/clip.hpp"
 #include "optim/nadam.hpp"
 #include "optim/optimizer.hpp"
+#include "optim/optimizer_factory.hpp"
 #include "optim/radam.hpp"
 #include "optim/rmsprop.hpp"
 #include "optim/rprop.hpp"

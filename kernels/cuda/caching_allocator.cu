@@ -77,9 +77,9 @@ struct DeviceState {
 class Registry {
  public:
   DeviceState& device(int index) {
+    if (index < 0 || index >= device_count()) set_device(index);  // throws, explaining which devices exist
     std::lock_guard<std::mutex> lock(mutex_);
-    if (states_.empty()) states_.resize(size_t(std::max(device_count(), 1)));
-    ACCMT_CHECK(index >= 0 && size_t(index) < states_.size(), "CUDA device cuda:", index, " does not exist");
+    if (states_.empty()) states_.resize(size_t(device_count()));
     if (!states_[size_t(index)]) states_[size_t(index)] = std::make_unique<DeviceState>(index);
     return *states_[size_t(index)];
   }
