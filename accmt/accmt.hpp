@@ -3,6 +3,7 @@
 #include "autograd/grad_mode.hpp"
 #include "autograd/gradcheck.hpp"
 #include "autograd/node.hpp"
+#include "data/data.hpp"
 #include "nn/nn.hpp"
 #include "optim/optim.hpp"
 #include "optim/schedulers.hpp"

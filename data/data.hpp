@@ -1,0 +1,17 @@
+#pragma once
+// accmt::data: datasets, samplers, collate functions and the DataLoader.
+#include "data/batch.hpp"
+#include "data/collate.hpp"
+#include "data/csv_dataset.hpp"
+#include "data/dataloader.hpp"
+#include "data/dataset.hpp"
+#include "data/distributed_sampler.hpp"
+#include "data/idx_dataset.hpp"
+#include "data/loader_state.hpp"
+#include "data/padding_collator.hpp"
+#include "data/pin_memory.hpp"
+#include "data/sampler.hpp"
+#include "data/subset.hpp"
+#include "data/temperature_sampler.hpp"
+#include "data/tensor_dataset.hpp"
+#include "data/token_dataset.hpp"
