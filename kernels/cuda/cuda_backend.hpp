@@ -20,6 +20,9 @@ class CudaBackend final : public Backend {
   void copy_cast(const TensorRef& out, const TensorRef& in) override;
   void fill(const TensorRef& out, const Scalar& value) override;
   // KERNEL-FAMILY-DECLARATIONS (helpers add their overrides below, one block per file)
+
+  // Matrix products: gemm.cu (cuBLAS; kernels/cuda/blas.hpp).
+  void gemm(const GemmArgs& args) override;
 };
 
 }  // namespace accmt::kernels::cuda
