@@ -21,8 +21,17 @@ class CudaBackend final : public Backend {
   void fill(const TensorRef& out, const Scalar& value) override;
   // KERNEL-FAMILY-DECLARATIONS (helpers add their overrides below, one block per file)
 
-  // Matrix products: gemm.cu (cuBLAS; kernels/cuda/blas.hpp).
+  // Matrix products and indexing: gemm.cu (cuBLAS; kernels/cuda/blas.hpp), index.cu, sort.cu.
   void gemm(const GemmArgs& args) override;
+  void gather(const TensorRef& out, const TensorRef& in, int dim, const TensorRef& index) override;
+  void scatter(const TensorRef& out, int dim, const TensorRef& index, const TensorRef& src, bool accumulate) override;
+  void index_select(const TensorRef& out, const TensorRef& in, int dim, const TensorRef& index) override;
+  void index_add(const TensorRef& out, int dim, const TensorRef& index, const TensorRef& src,
+                 const Scalar& alpha) override;
+  void sort_lastdim(const TensorRef& values, const TensorRef& indices, const TensorRef& in, bool descending,
+                    bool stable) override;
+  void topk_lastdim(const TensorRef& values, const TensorRef& indices, const TensorRef& in, int64_t k, bool largest,
+                    bool sorted) override;
 };
 
 }  // namespace accmt::kernels::cuda
