@@ -21,8 +21,8 @@ class CudaBackend final : public Backend {
   void fill(const TensorRef& out, const Scalar& value) override;
   // KERNEL-FAMILY-DECLARATIONS (helpers add their overrides below, one block per file)
 
-  // Matrix products, indexing, convolution helpers and pooling: gemm.cu (cuBLAS;
-  // kernels/cuda/blas.hpp), index.cu, sort.cu, conv.cu, pool.cu.
+  // Matrix products, indexing, convolution helpers, pooling, optimizer steps: gemm.cu
+  // (cuBLAS; kernels/cuda/blas.hpp), index.cu, sort.cu, conv.cu, pool.cu, optim.cu.
   void gemm(const GemmArgs& args) override;
   void gather(const TensorRef& out, const TensorRef& in, int dim, const TensorRef& index) override;
   void scatter(const TensorRef& out, int dim, const TensorRef& index, const TensorRef& src, bool accumulate) override;
@@ -43,6 +43,10 @@ class CudaBackend final : public Backend {
                            bool count_include_pad, int64_t divisor_override) override;
   void adaptive_avg_pool2d(const TensorRef& out, const TensorRef& in) override;
   void adaptive_avg_pool2d_backward(const TensorRef& grad_in, const TensorRef& grad_out) override;
+  void sgd_step(const TensorRef& param, const TensorRef& grad, const TensorRef& momentum_buf,
+                const SgdStepArgs& args) override;
+  void adam_step(const TensorRef& param, const TensorRef& grad, const TensorRef& exp_avg, const TensorRef& exp_avg_sq,
+                 const TensorRef& max_exp_avg_sq, const AdamStepArgs& args) override;
 };
 
 }  // namespace accmt::kernels::cuda
