@@ -38,15 +38,15 @@ struct Tf32Scope {
 // the number of terms (both sides sum in their own order), TF32 rounds the inputs.
 double gemm_atol(DType dtype, int64_t k, bool tf32) {
   const double terms = double(std::max<int64_t>(k, 1));
-  if (tf32) return 2e-3 * std::sqrt(terms);
+  if (tf32) return 1e-2 * std::sqrt(terms);  // inputs keep 10 mantissa bits
   switch (dtype) {
     case DType::Float64: return 1e-12 * terms;
-    case DType::Float32: return 2e-7 * terms;
+    case DType::Float32: return 3e-7 * terms;
     case DType::Float16: return 2e-3 * std::sqrt(terms);
     default: return 1.6e-2 * std::sqrt(terms);
   }
 }
-double gemm_rtol(DType dtype, bool tf32) { return tf32 ? 5e-3 : accmt::test::cuda::rtol_for(dtype); }
+double gemm_rtol(DType dtype, bool tf32) { return tf32 ? 1e-2 : accmt::test::cuda::rtol_for(dtype); }
 
 // A [rows, cols] matrix, stored transposed when `transposed` (a view, no copy).
 Tensor matrix(int64_t rows, int64_t cols, bool transposed, DType dtype, accmt::Generator& gen) {
