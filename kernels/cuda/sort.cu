@@ -10,6 +10,7 @@
 
 #include <cub/device/device_radix_sort.cuh>
 
+#include <algorithm>
 #include <type_traits>
 
 #include "kernels/cuda/cuda_backend.hpp"
@@ -87,12 +88,12 @@ int bits_for(uint64_t max_value) {
   return bits;
 }
 
-size_t radix_temp_bytes(int64_t n) {
+size_t radix_temp_bytes(int64_t n, int end_bit) {
   size_t bytes = 0;  // a size query only: runs on the host, queues nothing
   ACCMT_CUDA_CHECK(cub::DeviceRadixSort::SortPairs(nullptr, bytes, static_cast<const uint64_t*>(nullptr),
                                                    static_cast<uint64_t*>(nullptr),
                                                    static_cast<const int64_t*>(nullptr),
-                                                   static_cast<int64_t*>(nullptr), n));
+                                                   static_cast<int64_t*>(nullptr), n, 0, end_bit));
   return bytes;
 }
 
@@ -110,7 +111,10 @@ void sort_rows(const TensorRef& values, const TensorRef& indices, const TensorRe
   const int row_bits = bits_for(uint64_t(rows - 1));
   const bool composite = sizeof(sort_key_t<T>) == 4 && row_bits <= 32;
 
-  size_t temp_bytes = radix_temp_bytes(n);
+  const int value_bits = composite ? 32 + row_bits : int(sizeof(sort_key_t<T>) * 8);
+  const bool by_row = !composite && rows > 1;  // a second, stable sort by row
+  size_t temp_bytes = radix_temp_bytes(n, value_bits);
+  if (by_row) temp_bytes = std::max(temp_bytes, radix_temp_bytes(n, row_bits));
   const size_t keys_bytes = aligned(size_t(n) * sizeof(uint64_t)), flat_bytes = aligned(size_t(n) * sizeof(int64_t));
   Workspace ws(device, 2 * keys_bytes + 2 * flat_bytes + temp_bytes);
   char* base = ws.as<char>();
@@ -123,11 +127,10 @@ void sort_rows(const TensorRef& values, const TensorRef& indices, const TensorRe
   make_keys_kernel<T><<<blocks_for(n), kThreads, 0, stream>>>(in.ptr<const T>(), n, cols, descending, composite,
                                                               keys_a, flat_a);
   ACCMT_CUDA_CHECK_LAUNCH();
-  const int value_bits = int(sizeof(sort_key_t<T>) * 8);
-  ACCMT_CUDA_CHECK(cub::DeviceRadixSort::SortPairs(temp, temp_bytes, keys_a, keys_b, flat_a, flat_b, n, 0,
-                                                   composite ? 32 + row_bits : value_bits, stream));
+  ACCMT_CUDA_CHECK(
+      cub::DeviceRadixSort::SortPairs(temp, temp_bytes, keys_a, keys_b, flat_a, flat_b, n, 0, value_bits, stream));
   const int64_t* sorted = flat_b;
-  if (!composite && rows > 1) {
+  if (by_row) {
     row_keys_kernel<<<blocks_for(n), kThreads, 0, stream>>>(flat_b, n, cols, keys_a);
     ACCMT_CUDA_CHECK_LAUNCH();
     ACCMT_CUDA_CHECK(cub::DeviceRadixSort::SortPairs(temp, temp_bytes, keys_a, keys_b, flat_b, flat_a, n, 0,
