@@ -14,6 +14,10 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 "$bin" "$@" | tee "$tmp/accmt.txt"
 rc_accmt=${PIPESTATUS[0]}
+# The optimizer-step bandwidth check, when built (its own report format).
+if [[ -x $build/bench/accmt_bench_cuda_optim ]]; then
+  "$build/bench/accmt_bench_cuda_optim" || rc_accmt=1
+fi
 rc_peer=0
 if python3 -c "import torch; assert torch.cuda.is_available()" 2>/dev/null; then
   python3 "$here/peer_torch_cuda.py" "$@" | tee "$tmp/torch.txt"

@@ -29,6 +29,33 @@ class CudaBackend final : public Backend {
                               int64_t groups) override;
 #endif
   // KERNEL-FAMILY-DECLARATIONS (helpers add their overrides below, one block per file)
+
+  // Matrix products, indexing, convolution helpers, pooling, optimizer steps: gemm.cu
+  // (cuBLAS; kernels/cuda/blas.hpp), index.cu, sort.cu, conv.cu, pool.cu, optim.cu.
+  void gemm(const GemmArgs& args) override;
+  void gather(const TensorRef& out, const TensorRef& in, int dim, const TensorRef& index) override;
+  void scatter(const TensorRef& out, int dim, const TensorRef& index, const TensorRef& src, bool accumulate) override;
+  void index_select(const TensorRef& out, const TensorRef& in, int dim, const TensorRef& index) override;
+  void index_add(const TensorRef& out, int dim, const TensorRef& index, const TensorRef& src,
+                 const Scalar& alpha) override;
+  void sort_lastdim(const TensorRef& values, const TensorRef& indices, const TensorRef& in, bool descending,
+                    bool stable) override;
+  void topk_lastdim(const TensorRef& values, const TensorRef& indices, const TensorRef& in, int64_t k, bool largest,
+                    bool sorted) override;
+  void im2col(const TensorRef& col, const TensorRef& im, const Window2d& w) override;
+  void col2im(const TensorRef& im, const TensorRef& col, const Window2d& w) override;
+  void max_pool2d(const TensorRef& out, const TensorRef& indices, const TensorRef& in, const Window2d& w) override;
+  void max_pool2d_backward(const TensorRef& grad_in, const TensorRef& grad_out, const TensorRef& indices) override;
+  void avg_pool2d(const TensorRef& out, const TensorRef& in, const Window2d& w, bool count_include_pad,
+                  int64_t divisor_override) override;
+  void avg_pool2d_backward(const TensorRef& grad_in, const TensorRef& grad_out, const Window2d& w,
+                           bool count_include_pad, int64_t divisor_override) override;
+  void adaptive_avg_pool2d(const TensorRef& out, const TensorRef& in) override;
+  void adaptive_avg_pool2d_backward(const TensorRef& grad_in, const TensorRef& grad_out) override;
+  void sgd_step(const TensorRef& param, const TensorRef& grad, const TensorRef& momentum_buf,
+                const SgdStepArgs& args) override;
+  void adam_step(const TensorRef& param, const TensorRef& grad, const TensorRef& exp_avg, const TensorRef& exp_avg_sq,
+                 const TensorRef& max_exp_avg_sq, const AdamStepArgs& args) override;
 };
 
 }  // namespace accmt::kernels::cuda
