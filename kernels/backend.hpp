@@ -49,6 +49,7 @@ struct GemmArgs {
   int64_t lda, ldb, ldc;
   int64_t batch, stride_a, stride_b, stride_c;
   double alpha, beta;
+  int device_index;  // of the three operands (one device)
 };
 
 // Scalars of one fused optimizer step (see optim_math.hpp for how they enter the update).

@@ -116,6 +116,7 @@ Tensor conv2d(const Tensor& x_in, const Tensor& w_in, const Tensor& bias, const 
     const size_t es = dtype_size(x.dtype());
     for (int64_t gi = 0; gi < G; ++gi) {
       GemmArgs a{};
+      a.device_index = out.device().index;
       a.dtype = x.dtype();
       a.a = static_cast<const char*>(w.data_ptr()) + es * gi * Og * K;
       a.b = static_cast<const char*>(cc.data_ptr()) + es * gi * K * L;
@@ -161,6 +162,7 @@ Tensor conv2d_backward_input(const Tensor& gy_in, const Tensor& w_in, const Conv
     Tensor cc = pointwise ? dxc : rows(col, 0, nc);
     for (int64_t gi = 0; gi < G; ++gi) {
       GemmArgs a{};
+      a.device_index = dx.device().index;
       a.dtype = gy.dtype();
       a.a = static_cast<const char*>(w.data_ptr()) + es * gi * Og * K;
       a.b = static_cast<const char*>(gy.data_ptr()) + es * (n0 * O * L + gi * Og * L);
@@ -212,6 +214,7 @@ Tensor conv2d_backward_weight(const Tensor& gy_in, const Tensor& x_in, const Con
       for (int64_t n = 0; n < nc; ++n) {
         for (int64_t gi = 0; gi < G; ++gi) {
           GemmArgs a{};
+          a.device_index = dw.device().index;
           a.dtype = x.dtype();
           a.a = static_cast<const char*>(gy.data_ptr()) + es * ((n0 + n) * O * L + gi * Og * L);
           a.b = static_cast<const char*>(cc.data_ptr()) + es * (n * C * kh * kw * L + gi * K * L);
@@ -229,6 +232,7 @@ Tensor conv2d_backward_weight(const Tensor& gy_in, const Tensor& x_in, const Con
     Tensor ps = rows(per_sample, 0, nc);
     for (int64_t gi = 0; gi < G; ++gi) {
       GemmArgs a{};
+      a.device_index = dw.device().index;
       a.dtype = x.dtype();
       a.a = static_cast<const char*>(gy.data_ptr()) + es * (n0 * O * L + gi * Og * L);
       a.b = static_cast<const char*>(cc.data_ptr()) + es * gi * K * L;

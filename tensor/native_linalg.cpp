@@ -56,6 +56,7 @@ Tensor bmm(const Tensor& a_in, const Tensor& b_in) {
     b = contiguous(b);
     gemm_layout(k, n, b.stride(1), b.stride(2), g.trans_b, g.ldb);
   }
+  g.device_index = out.device().index;
   g.a = a.data_ptr();
   g.b = b.data_ptr();
   g.c = out.data_ptr();

@@ -183,10 +183,7 @@ void throw_cublas_error(int status, const char* call, const char* file, int line
 
 void CudaBackend::gemm(const GemmArgs& g) {
   if (g.m == 0 || g.n == 0 || g.batch == 0) return;
-  // The device of C (the front-end put all three operands on one device).
-  cudaPointerAttributes attr{};
-  ACCMT_CUDA_CHECK(cudaPointerGetAttributes(&attr, g.c));
-  const int device = attr.device;
+  const int device = g.device_index;
   switch (g.dtype) {
     case DType::Float32:
     case DType::Float64:
