@@ -13,3 +13,4 @@
 #include "tensor/random.hpp"
 #include "tensor/tensor.hpp"
 #include "trainer/hyperparameters.hpp"
+#include "trainer/trainer.hpp"

@@ -75,8 +75,8 @@ void reduction_cases() {
   Tensor a = randn_cuda({int64_t(1) << 28});
   report_bw("sum_all_f32_1G", double(a.numel()) * 4, [&] { (void)a.sum(); });
   Tensor m = randn_cuda({16384, 16384});
-  report_bw("sum_lastdim_16k", double(m.numel()) * 4, [&] { (void)m.sum(1); });
-  report_bw("sum_dim0_16k", double(m.numel()) * 4, [&] { (void)m.sum(0); });
+  report_bw("sum_lastdim_16k", double(m.numel()) * 4, [&] { (void)m.sum({1}); });
+  report_bw("sum_dim0_16k", double(m.numel()) * 4, [&] { (void)m.sum({0}); });
   report_bw("max_lastdim_16k", double(m.numel()) * 4, [&] { (void)m.amax({1}); });
 }
 

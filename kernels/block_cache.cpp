@@ -26,11 +26,11 @@ size_t BlockCache::segment_size_for(size_t rounded) {
 
 BlockCache::~BlockCache() {
   std::lock_guard<std::mutex> lock(mutex_);
-  release_free_segments_locked(true);
+  release_free_segments_locked(Release::Everything);
   // Blocks still in use at exit (static tensors) are left to the process teardown.
 }
 
-void* BlockCache::allocate(size_t nbytes, uintptr_t stream, uint64_t pool) {
+void* BlockCache::allocate(size_t nbytes, uintptr_t stream, uint64_t pool, bool allow_flush) {
   ACCMT_CHECK(nbytes <= (size_t(1) << 62), "allocation of ", nbytes, " bytes is beyond any device");
   const size_t size = round_request(nbytes);
   const bool small = size <= kSmallRequestLimit;
@@ -40,9 +40,9 @@ void* BlockCache::allocate(size_t nbytes, uintptr_t stream, uint64_t pool) {
     free_set(small).erase(block);
   } else {
     block = new_segment(size, stream, pool, small);
-    if (block == nullptr) {
+    if (block == nullptr && allow_flush) {
       ++stats_.alloc_retries;
-      release_free_segments_locked(false);
+      release_free_segments_locked(Release::GeneralAndReleased);
       block = new_segment(size, stream, pool, small);
     }
     if (block == nullptr) {
@@ -91,13 +91,13 @@ void BlockCache::deallocate(void* ptr) {
 
 void BlockCache::release_free_segments() {
   std::lock_guard<std::mutex> lock(mutex_);
-  release_free_segments_locked(false);
+  release_free_segments_locked(Release::GeneralAndReleased);
 }
 
 void BlockCache::release_pool(uint64_t pool) {
   std::lock_guard<std::mutex> lock(mutex_);
   released_pools_.insert(pool);
-  release_free_segments_locked(false);
+  release_free_segments_locked(Release::ReleasedPoolsOnly);  // the general cache stays
 }
 
 BlockCacheStats BlockCache::stats() const {
@@ -165,11 +165,16 @@ void BlockCache::release_segment(Block* head) {
   delete head;
 }
 
-void BlockCache::release_free_segments_locked(bool everything) {
+void BlockCache::release_free_segments_locked(Release which) {
   for (FreeSet* set : {&small_free_, &large_free_}) {
     std::vector<Block*> doomed;
-    for (Block* b : *set)
-      if (segment_is_free(b) && (everything || b->pool == 0 || released_pools_.count(b->pool))) doomed.push_back(b);
+    for (Block* b : *set) {
+      if (!segment_is_free(b)) continue;
+      const bool released = released_pools_.count(b->pool) != 0;
+      const bool general = b->pool == 0;
+      if (which == Release::Everything || released || (which == Release::GeneralAndReleased && general))
+        doomed.push_back(b);
+    }
     for (Block* b : doomed) {
       set->erase(b);
       release_segment(b);

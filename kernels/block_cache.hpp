@@ -54,7 +54,9 @@ class BlockCache {
   BlockCache& operator=(const BlockCache&) = delete;
 
   // nullptr when the source is out of memory even after the cache was flushed.
-  void* allocate(size_t nbytes, uintptr_t stream, uint64_t pool = 0);
+  // allow_flush = false skips that flush (the source may not be called to release while
+  // a CUDA graph is being captured).
+  void* allocate(size_t nbytes, uintptr_t stream, uint64_t pool = 0, bool allow_flush = true);
   // Throws accmt::Error for a pointer this cache did not hand out (or already freed).
   void deallocate(void* ptr);
   // Returns every fully free segment of pool 0 and of released pools to the source.
@@ -91,7 +93,8 @@ class BlockCache {
   Block* split(Block* block, size_t size);
   void release_segment(Block* head);
   bool segment_is_free(const Block* any) const;
-  void release_free_segments_locked(bool everything);
+  enum class Release { Everything, GeneralAndReleased, ReleasedPoolsOnly };
+  void release_free_segments_locked(Release which);
   FreeSet& free_set(bool small) { return small ? small_free_ : large_free_; }
 
   MemorySource& source_;

@@ -25,18 +25,6 @@ std::string gib(int64_t n) {
   return buf;
 }
 
-// cudaMalloc/cudaFree are not stream operations, but a thread that is capturing a graph
-// in the default (thread-local) mode may not call them; relaxed mode allows it for the
-// duration of the call (the allocation itself is not part of the graph).
-class RelaxedCaptureMode {
- public:
-  RelaxedCaptureMode() { (void)cudaThreadExchangeStreamCaptureMode(&mode_); }
-  ~RelaxedCaptureMode() { (void)cudaThreadExchangeStreamCaptureMode(&mode_); }
-
- private:
-  cudaStreamCaptureMode mode_ = cudaStreamCaptureModeRelaxed;
-};
-
 class CudaMemorySource final : public MemorySource {
  public:
   explicit CudaMemorySource(int device) : device_(device) {}
@@ -90,6 +78,7 @@ class Registry {
       if (s) out.push_back(s.get());
     return out;
   }
+  bool capturing() const { return open_captures_.load(std::memory_order_acquire) > 0; }
   // The pool for allocations on (device, stream): a capture's pool while one is open.
   uint64_t pool_for(int device, StreamHandle stream) {
     if (open_captures_.load(std::memory_order_acquire) == 0) return 0;
@@ -128,7 +117,8 @@ std::atomic<bool> g_poison{false};
 void* DeviceAllocator::allocate(int device, size_t nbytes, StreamHandle stream) {
   DeviceState& state = registry().device(device);
   const uint64_t pool = registry().pool_for(device, stream);
-  void* ptr = state.cache.allocate(nbytes, reinterpret_cast<uintptr_t>(stream), pool);
+  // cudaFree synchronises the device, which a capture in progress forbids: no flush then.
+  void* ptr = state.cache.allocate(nbytes, reinterpret_cast<uintptr_t>(stream), pool, !registry().capturing());
   if (ptr == nullptr) {
     const BlockCacheStats s = state.cache.stats();
     size_t free_bytes = 0, total_bytes = 0;
@@ -142,8 +132,10 @@ void* DeviceAllocator::allocate(int device, size_t nbytes, StreamHandle stream) 
                   : std::string(),
         "accmt holds ", gib(s.allocated_bytes), " in tensors and ", gib(s.reserved_bytes), " reserved"));
   }
-  if (g_poison.load(std::memory_order_relaxed) && nbytes > 0)
+  if (g_poison.load(std::memory_order_relaxed) && nbytes > 0) {
+    set_device(device);
     ACCMT_CUDA_CHECK(cudaMemsetAsync(ptr, 0xFF, nbytes, static_cast<cudaStream_t>(stream)));
+  }
   return ptr;
 }
 
@@ -174,6 +166,7 @@ MemoryStats DeviceAllocator::stats(int device) {
 void DeviceAllocator::reset_peak_stats(int device) { registry().device(device).cache.reset_peaks(); }
 
 void DeviceAllocator::empty_cache() {
+  if (registry().capturing()) return;  // cudaFree would break the capture in progress
   for (DeviceState* state : registry().existing()) state->cache.release_free_segments();
 }
 

@@ -7,6 +7,7 @@
 
 #include <climits>
 #include <map>
+#include <optional>
 #include <mutex>
 #include <tuple>
 #include <vector>
@@ -35,7 +36,10 @@ cudnnHandle_t handle_for(int device) {
   thread_local std::vector<cudnnHandle_t> handles;
   if (handles.size() <= size_t(device)) handles.resize(size_t(device) + 1, nullptr);
   set_device(device);
-  if (handles[size_t(device)] == nullptr) ACCMT_CUDNN_CHECK(cudnnCreate(&handles[size_t(device)]));
+  if (handles[size_t(device)] == nullptr) {
+    RelaxedCaptureMode relaxed;  // cudnnCreate allocates; the first convolution may be inside a capture
+    ACCMT_CUDNN_CHECK(cudnnCreate(&handles[size_t(device)]));
+  }
   ACCMT_CUDNN_CHECK(cudnnSetStream(handles[size_t(device)], static_cast<cudaStream_t>(current_stream(device))));
   return handles[size_t(device)];
 }
@@ -125,40 +129,48 @@ ShapeKey key_of(Pass pass, const TensorRef& x, const TensorRef& w, const TensorR
   return {int(pass), x.device_index, int(x.dtype), allow_tf32(), dims};
 }
 
-// The fastest deterministic algorithm by cuDNN's heuristics that fits the workspace cap.
-template <class Perf> Choice pick(const Perf* perf, int count, const char* what) {
+// The fastest deterministic algorithm by cuDNN's heuristics that fits the workspace cap;
+// none when there is no such algorithm (the front-end then uses im2col + gemm).
+template <class Perf> std::optional<Choice> pick(const Perf* perf, int count) {
   for (int i = 0; i < count; ++i)
     if (perf[i].status == CUDNN_STATUS_SUCCESS && perf[i].determinism == CUDNN_DETERMINISTIC &&
         perf[i].memory <= kMaxWorkspace)
-      return {int(perf[i].algo), perf[i].memory};
-  throw Error(detail::concat("cuDNN offers no deterministic ", what, " algorithm for this convolution"));
+      return Choice{int(perf[i].algo), perf[i].memory};
+  return std::nullopt;
 }
 
-Choice choose(Pass pass, cudnnHandle_t handle, const ConvDescriptors& d, const ShapeKey& key) {
+std::optional<Choice> choose(Pass pass, cudnnHandle_t handle, const ConvDescriptors& d, const ShapeKey& key) {
   static std::mutex mutex;
-  static std::map<ShapeKey, Choice> cache;
+  static std::map<ShapeKey, std::optional<Choice>> cache;
   {
     std::lock_guard<std::mutex> lock(mutex);
     auto it = cache.find(key);
     if (it != cache.end()) return it->second;
   }
-  Choice c;
+  std::optional<Choice> c;
   int count = 0;
   if (pass == Pass::Forward) {
     cudnnConvolutionFwdAlgoPerf_t perf[CUDNN_CONVOLUTION_FWD_ALGO_COUNT];
     ACCMT_CUDNN_CHECK(cudnnGetConvolutionForwardAlgorithm_v7(handle, d.x, d.w, d.conv, d.y,
                                                              CUDNN_CONVOLUTION_FWD_ALGO_COUNT, &count, perf));
-    c = pick(perf, count, "forward");
+    c = pick(perf, count);
+    // The heuristics' memory figure is an estimate; the workspace query is exact.
+    if (c) ACCMT_CUDNN_CHECK(cudnnGetConvolutionForwardWorkspaceSize(handle, d.x, d.w, d.conv, d.y,
+                                                                    cudnnConvolutionFwdAlgo_t(c->algo), &c->workspace));
   } else if (pass == Pass::BackwardData) {
     cudnnConvolutionBwdDataAlgoPerf_t perf[CUDNN_CONVOLUTION_BWD_DATA_ALGO_COUNT];
     ACCMT_CUDNN_CHECK(cudnnGetConvolutionBackwardDataAlgorithm_v7(handle, d.w, d.y, d.conv, d.x,
                                                                   CUDNN_CONVOLUTION_BWD_DATA_ALGO_COUNT, &count, perf));
-    c = pick(perf, count, "backward-data");
+    c = pick(perf, count);
+    if (c) ACCMT_CUDNN_CHECK(cudnnGetConvolutionBackwardDataWorkspaceSize(
+               handle, d.w, d.y, d.conv, d.x, cudnnConvolutionBwdDataAlgo_t(c->algo), &c->workspace));
   } else {
     cudnnConvolutionBwdFilterAlgoPerf_t perf[CUDNN_CONVOLUTION_BWD_FILTER_ALGO_COUNT];
     ACCMT_CUDNN_CHECK(cudnnGetConvolutionBackwardFilterAlgorithm_v7(
         handle, d.x, d.y, d.conv, d.w, CUDNN_CONVOLUTION_BWD_FILTER_ALGO_COUNT, &count, perf));
-    c = pick(perf, count, "backward-filter");
+    c = pick(perf, count);
+    if (c) ACCMT_CUDNN_CHECK(cudnnGetConvolutionBackwardFilterWorkspaceSize(
+               handle, d.x, d.y, d.conv, d.w, cudnnConvolutionBwdFilterAlgo_t(c->algo), &c->workspace));
   }
   std::lock_guard<std::mutex> lock(mutex);
   cache.emplace(key, c);
@@ -182,7 +194,9 @@ bool CudaBackend::conv2d_forward(const TensorRef& y, const TensorRef& x, const T
   ConvDescriptors d;
   if (!d.set(x, w, y, win, groups)) return false;
   cudnnHandle_t handle = handle_for(y.device_index);
-  const Choice c = choose(Pass::Forward, handle, d, key_of(Pass::Forward, x, w, y, win, groups));
+  const std::optional<Choice> choice = choose(Pass::Forward, handle, d, key_of(Pass::Forward, x, w, y, win, groups));
+  if (!choice) return false;
+  const Choice& c = *choice;
   Workspace ws(y.device_index, c.workspace);
   const Scaling s(d.compute_type, 1.0, 1.0);  // adds into y, which holds the bias
   ACCMT_CUDNN_CHECK(cudnnConvolutionForward(handle, s.alpha(), d.x, x.data, d.w, w.data, d.conv,
@@ -196,7 +210,10 @@ bool CudaBackend::conv2d_backward_input(const TensorRef& dx, const TensorRef& dy
   ConvDescriptors d;
   if (!d.set(dx, w, dy, win, groups)) return false;
   cudnnHandle_t handle = handle_for(dx.device_index);
-  const Choice c = choose(Pass::BackwardData, handle, d, key_of(Pass::BackwardData, dx, w, dy, win, groups));
+  const std::optional<Choice> choice =
+      choose(Pass::BackwardData, handle, d, key_of(Pass::BackwardData, dx, w, dy, win, groups));
+  if (!choice) return false;
+  const Choice& c = *choice;
   Workspace ws(dx.device_index, c.workspace);
   const Scaling s(d.compute_type, 1.0, 0.0);
   ACCMT_CUDNN_CHECK(cudnnConvolutionBackwardData(handle, s.alpha(), d.w, w.data, d.y, dy.data, d.conv,
@@ -210,7 +227,10 @@ bool CudaBackend::conv2d_backward_weight(const TensorRef& dw, const TensorRef& d
   ConvDescriptors d;
   if (!d.set(x, dw, dy, win, groups)) return false;
   cudnnHandle_t handle = handle_for(dw.device_index);
-  const Choice c = choose(Pass::BackwardFilter, handle, d, key_of(Pass::BackwardFilter, x, dw, dy, win, groups));
+  const std::optional<Choice> choice =
+      choose(Pass::BackwardFilter, handle, d, key_of(Pass::BackwardFilter, x, dw, dy, win, groups));
+  if (!choice) return false;
+  const Choice& c = *choice;
   Workspace ws(dw.device_index, c.workspace);
   const Scaling s(d.compute_type, 1.0, 0.0);
   ACCMT_CUDNN_CHECK(cudnnConvolutionBackwardFilter(handle, s.alpha(), d.x, x.data, d.y, dy.data, d.conv,

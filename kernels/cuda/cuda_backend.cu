@@ -70,14 +70,26 @@ void CudaBackend::copy_bytes(void* dst, const void* src, size_t nbytes, bool dst
     return;
   }
   const int dst_device = device_of(dst, "destination"), src_device = device_of(src, "source");
-  cudaStream_t stream = stream_for(dst_device);
   if (dst_device == src_device) {
-    ACCMT_CUDA_CHECK(cudaMemcpyAsync(dst, src, nbytes, cudaMemcpyDeviceToDevice, stream));
-  } else {
-    // The source device's queued writes must land first.
-    ACCMT_CUDA_CHECK(cudaStreamSynchronize(static_cast<cudaStream_t>(current_stream(src_device))));
-    ACCMT_CUDA_CHECK(cudaMemcpyPeerAsync(dst, dst_device, src, src_device, nbytes, stream));
+    ACCMT_CUDA_CHECK(cudaMemcpyAsync(dst, src, nbytes, cudaMemcpyDeviceToDevice, stream_for(dst_device)));
+    return;
   }
+  // Across devices, ordered by events rather than host waits: the copy (on the
+  // destination's stream) starts after the source's queued writes, and the source's
+  // stream waits for the copy before anything there may reuse the source block.
+  cudaStream_t src_stream = stream_for(src_device);
+  cudaEvent_t written = nullptr, copied = nullptr;
+  ACCMT_CUDA_CHECK(cudaEventCreateWithFlags(&written, cudaEventDisableTiming));
+  ACCMT_CUDA_CHECK(cudaEventRecord(written, src_stream));
+  cudaStream_t dst_stream = stream_for(dst_device);
+  ACCMT_CUDA_CHECK(cudaStreamWaitEvent(dst_stream, written, 0));
+  ACCMT_CUDA_CHECK(cudaMemcpyPeerAsync(dst, dst_device, src, src_device, nbytes, dst_stream));
+  ACCMT_CUDA_CHECK(cudaEventCreateWithFlags(&copied, cudaEventDisableTiming));
+  ACCMT_CUDA_CHECK(cudaEventRecord(copied, dst_stream));
+  ACCMT_CUDA_CHECK(cudaStreamWaitEvent(stream_for(src_device), copied, 0));
+  // Destroying a recorded event is safe: CUDA releases it once it has completed.
+  ACCMT_CUDA_CHECK(cudaEventDestroy(written));
+  ACCMT_CUDA_CHECK(cudaEventDestroy(copied));
 }
 
 Workspace::Workspace(int device, size_t nbytes)

@@ -15,6 +15,20 @@ namespace accmt::kernels::cuda {
                              cudaGetErrorString(err), ")"));
 }
 
+// Library calls that allocate or synchronise (cudaMalloc, cudaFree, cublasCreate,
+// cudnnCreate) are forbidden to a thread capturing a graph in the default (thread-local)
+// mode; relaxed mode allows them for the guard's lifetime (they are not part of the graph).
+class RelaxedCaptureMode {
+ public:
+  RelaxedCaptureMode() { (void)cudaThreadExchangeStreamCaptureMode(&mode_); }
+  ~RelaxedCaptureMode() { (void)cudaThreadExchangeStreamCaptureMode(&mode_); }
+  RelaxedCaptureMode(const RelaxedCaptureMode&) = delete;
+  RelaxedCaptureMode& operator=(const RelaxedCaptureMode&) = delete;
+
+ private:
+  cudaStreamCaptureMode mode_ = cudaStreamCaptureModeRelaxed;
+};
+
 }  // namespace accmt::kernels::cuda
 
 #define ACCMT_CUDA_CHECK(call)                                                          \

@@ -43,6 +43,7 @@ DeviceHandle& device_handle(int device) {
   if (slot == nullptr) {
     set_device(device);
     auto* h = new DeviceHandle;
+    RelaxedCaptureMode relaxed;  // cublasCreate allocates; the first GEMM may be inside a capture
     ACCMT_CUBLAS_CHECK(cublasCreate(&h->handle));
     // Keep split-K reductions of 16-bit GEMMs in float, as the CPU (which widens to
     // float) does; otherwise fp16 results could differ by more than an output rounding.

@@ -19,6 +19,7 @@ struct Graph {
   bool capturing = false;
   cudaGraph_t graph = nullptr;
   cudaGraphExec_t exec = nullptr;
+  cudaEvent_t launched = nullptr;  // recorded after each replay
 };
 
 std::atomic<uint64_t> g_next_pool{1};
@@ -60,7 +61,10 @@ void graph_capture_end(GraphHandle handle) {
 void graph_replay(GraphHandle handle) {
   auto* g = static_cast<Graph*>(handle);
   ACCMT_CHECK(g != nullptr && g->exec != nullptr, "CUDA graph: replay before a successful capture_end");
-  ACCMT_CUDA_CHECK(cudaGraphLaunch(g->exec, stream_for(g->device)));
+  cudaStream_t stream = stream_for(g->device);
+  ACCMT_CUDA_CHECK(cudaGraphLaunch(g->exec, stream));
+  if (g->launched == nullptr) ACCMT_CUDA_CHECK(cudaEventCreateWithFlags(&g->launched, cudaEventDisableTiming));
+  ACCMT_CUDA_CHECK(cudaEventRecord(g->launched, stream));
 }
 
 void graph_destroy(GraphHandle handle) {
@@ -76,8 +80,12 @@ void graph_destroy(GraphHandle handle) {
   }
   if (g->exec != nullptr) (void)cudaGraphExecDestroy(g->exec);
   if (g->graph != nullptr) (void)cudaGraphDestroy(g->graph);
-  // Replays queued on any stream must finish before the pool's memory is reused.
-  (void)cudaDeviceSynchronize();
+  // The last replay (replays run in order on their stream) must finish before the pool's
+  // memory is reused.
+  if (g->launched != nullptr) {
+    (void)cudaEventSynchronize(g->launched);
+    (void)cudaEventDestroy(g->launched);
+  }
   device_allocator().release_pool(g->device, g->pool);
   delete g;
 }

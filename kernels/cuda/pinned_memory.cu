@@ -51,6 +51,10 @@ class PinnedCache {
     ACCMT_CHECK(it != blocks_.end(), "pinned_free: ", ptr, " was not allocated by pinned_allocate");
     PinnedBlock& block = it->second;
     if (device >= 0) {
+      cudaStreamCaptureStatus capture = cudaStreamCaptureStatusNone;
+      ACCMT_CUDA_CHECK(cudaStreamIsCapturing(static_cast<cudaStream_t>(stream), &capture));
+      // A captured graph may read the block at every replay: it is never handed out again.
+      if (capture != cudaStreamCaptureStatusNone) return;
       set_device(device);
       if (block.ready != nullptr && block.device != device) {
         ACCMT_CUDA_CHECK(cudaEventDestroy(block.ready));

@@ -5,6 +5,7 @@
 // near rounding, in float32 within a loose tolerance that allows for reassociation.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <functional>
 #include <memory>
@@ -100,8 +101,10 @@ void check_parity(const std::vector<Batch>& batches, DType dtype, double rtol, d
   REQUIRE(cpu_params.size() == cuda_params.size());
   for (size_t i = 0; i < cpu_params.size(); ++i) {
     REQUIRE(cpu_params[i].first == cuda_params[i].first);
-    CHECK(accmt::test::check_close(cuda_params[i].second.cpu(), cpu_params[i].second, rtol * 10, atol * 10,
-                                   cpu_params[i].first));
+    // Looser than the losses: Adam's first steps move near-zero gradients by +-lr, so a
+    // rounding difference in such an element shows in the parameter, not in the loss.
+    CHECK(accmt::test::check_close(cuda_params[i].second.cpu(), cpu_params[i].second, std::max(rtol * 100, 1e-6),
+                                   std::max(atol * 100, 1e-8), cpu_params[i].first));
   }
 }
 

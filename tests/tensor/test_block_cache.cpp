@@ -164,11 +164,26 @@ TEST_SUITE("kernels.block_cache") {
     const int before = source.releases;
     cache.release_free_segments();
     CHECK(source.releases == before);
-    // Releasing the pool frees its free segment now and the busy one once its block dies.
+    // Releasing the pool frees its free segment now and the busy one once its block dies;
+    // the general pool's free segments stay cached.
+    void* general_spare = cache.allocate(3 * MiB, 0);
+    cache.deallocate(general_spare);
     cache.release_pool(7);
     CHECK(source.releases == before + 1);
     cache.deallocate(captured);
     CHECK(source.releases == before + 2);
+    CHECK(cache.allocate(3 * MiB, 0) == general_spare);
+  }
+
+  TEST_CASE("without permission to flush, an allocation that does not fit fails at once") {
+    FakeSource source(4 * MiB);
+    BlockCache cache(source);
+    void* a = cache.allocate(512, 0);
+    cache.deallocate(a);  // a cached 2 MiB segment
+    CHECK(cache.allocate(3 * MiB, 0, 0, /*allow_flush=*/false) == nullptr);
+    CHECK(cache.stats().alloc_retries == 0);
+    CHECK(source.releases == 0);
+    CHECK(cache.allocate(3 * MiB, 0) != nullptr);  // with the flush it fits
   }
 
   TEST_CASE("statistics track allocated and reserved bytes with peaks") {

@@ -1,0 +1,26 @@
+#pragma once
+// Writing safetensors files (the format in the project's reference notes): an 8-byte
+// little-endian header length, a JSON header padded with spaces to a multiple of 8
+// (name -> dtype, shape, data_offsets; plus "__metadata__": {"format": "pt"}), then the
+// tensors' bytes in header order. PyTorch's safetensors package reads them.
+#include <map>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "tensor/tensor.hpp"
+
+namespace accmt {
+
+// The file's bytes for `tensors` (in the given order) with extra string metadata.
+std::string safetensors_bytes(const std::vector<std::pair<std::string, Tensor>>& tensors,
+                              const std::map<std::string, std::string>& metadata = {});
+// Writes them atomically (trainer/atomic_file.hpp).
+void save_safetensors(const std::string& path, const std::vector<std::pair<std::string, Tensor>>& tensors,
+                      const std::map<std::string, std::string>& metadata = {});
+// safetensors' dtype code ("F32", "BF16", "I64", ...).
+const char* safetensors_dtype(DType dtype);
+// A JSON string literal with quotes and escapes.
+std::string json_quote(const std::string& s);
+
+}  // namespace accmt

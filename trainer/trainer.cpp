@@ -1,0 +1,421 @@
+// Trainer: option checks, setup (device, loaders, optimizer, scheduler, metrics) and the
+// training loop with evaluation, model saving, checkpoints and handlers.
+#include "trainer/trainer.hpp"
+
+#include <unistd.h>
+
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <iostream>
+#include <limits>
+
+#include "autograd/grad_mode.hpp"
+#include "kernels/common/error.hpp"
+#include "optim/clip.hpp"
+#include "tensor/cuda.hpp"
+#include "tensor/random.hpp"
+#include "trainer/atomic_file.hpp"
+#include "trainer/progress.hpp"
+#include "trainer/safetensors.hpp"
+#include "trainer/size_string.hpp"
+
+namespace accmt {
+
+namespace {
+
+const double kNaN = std::numeric_limits<double>::quiet_NaN();
+
+bool ends_with(const std::string& s, const std::string& suffix) {
+  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+HyperParameters resolve_hps(const std::variant<std::string, HyperParameters>& config) {
+  if (const auto* hps = std::get_if<HyperParameters>(&config)) {
+    HyperParameters out = *hps;
+    out.validate();
+    return out;
+  }
+  const std::string& text = std::get<std::string>(config);
+  ACCMT_CHECK(!text.empty(), "hps_config is required: a .yaml/.json path, YAML text, or HyperParameters");
+  if (ends_with(text, ".yaml") || ends_with(text, ".yml") || ends_with(text, ".json"))
+    return HyperParameters::from_file(text);
+  return HyperParameters::from_yaml(text, "hps_config");
+}
+
+std::string folder_name(const std::string& path) {
+  std::filesystem::path p(path);
+  while (!p.empty() && p.filename().empty()) p = p.parent_path();  // "models/mlp/" -> "mlp"
+  return p.filename().string();
+}
+
+std::string format_value(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.17g", v);
+  return std::isfinite(v) ? buf : "null";
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------- the state of one fit
+struct Trainer::Run {
+  AcceleratorModule* module = nullptr;
+  Device device = kCPU;
+  std::shared_ptr<data::DataLoader> train, val;
+  std::unique_ptr<optim::Optimizer> optimizer_owned;
+  optim::Optimizer* optimizer = nullptr;
+  std::unique_ptr<optim::LRScheduler> scheduler;
+  std::vector<Tensor> params;
+  std::vector<std::shared_ptr<Metric>> metrics;
+  ModelSaving saving;
+  HandlerSet handlers;
+  std::unique_ptr<Progress> progress;
+
+  int64_t accumulation = 1;
+  int64_t global_step = 0;      // batches trained
+  int64_t optimizer_steps = 0;
+  int64_t evaluations = 0;
+  int64_t epoch = 0;            // 0-based epoch in progress
+  int64_t epoch_step = 0;       // batches of this epoch done
+  int64_t last_eval_step = -1;  // global_step of the latest evaluation
+  std::map<std::string, double> last_metrics;
+  double last_valid_loss = kNaN;
+  // Train loss sums on the device; read (synchronised) only when logged or compared.
+  Tensor window_sum, since_eval_sum;
+  int64_t window_count = 0, since_eval_count = 0;
+  FitResult result;
+};
+
+// ---------------------------------------------------------------- construction
+Trainer::Trainer(TrainerOptions options) : options_(std::move(options)), out_(&std::cout), group_(&single_process_group()) {
+  const TrainerOptions& o = options_;
+  hps_ = resolve_hps(o.hps_config);
+  ACCMT_CHECK(!o.model_path.empty(), "Trainer: model_path is required (the folder models are saved to)");
+  if (o.checkpoint_every) checkpoint_every_ = EverySpec::parse(*o.checkpoint_every, "checkpoint_every");
+  ACCMT_CHECK(o.log_every >= 1, "Trainer: log_every must be >= 1, got ", o.log_every);
+  ACCMT_CHECK(!o.grad_accumulation_steps || *o.grad_accumulation_steps >= 1,
+              "Trainer: grad_accumulation_steps must be >= 1 (or unset), got ", o.grad_accumulation_steps.value_or(0));
+  ACCMT_CHECK(!o.clip_grad || (*o.clip_grad > 0 && std::isfinite(*o.clip_grad)),
+              "Trainer: clip_grad must be a positive number (or unset), got ", o.clip_grad.value_or(0));
+  ACCMT_CHECK(!o.evaluate_every_n_steps || *o.evaluate_every_n_steps >= 1,
+              "Trainer: evaluate_every_n_steps must be >= 1 (or unset for once per epoch), got ",
+              o.evaluate_every_n_steps.value_or(0));
+  ACCMT_CHECK(o.dataloader_num_workers >= 0, "Trainer: dataloader_num_workers must be >= 0, got ",
+              o.dataloader_num_workers);
+  ACCMT_CHECK(!o.train_loss_metric_name.empty() && !o.val_loss_metric_name.empty() &&
+                  o.train_loss_metric_name != o.val_loss_metric_name,
+              "Trainer: train_loss_metric_name and val_loss_metric_name must be two different non-empty names");
+  (void)parse_size(o.max_shard_size, "max_shard_size");
+  if (!o.log_with.empty())
+    throw Error(detail::concat("Trainer: log_with '", o.log_with.front(),
+                               "' is not supported by this build of accmt: no tracker is available yet (the "
+                               "history() of logged values is); leave log_with empty"));
+  if (o.model_saving_below && o.model_saving_above)
+    ACCMT_CHECK(*o.model_saving_below > *o.model_saving_above, "Trainer: model_saving_below (",
+                *o.model_saving_below, ") must be greater than model_saving_above (", *o.model_saving_above, ")");
+  if (o.device && o.device->is_cuda())
+    ACCMT_CHECK(o.device->index < cuda::device_count(), "Trainer: device ", o.device->str(),
+                " is not available (this machine has ", cuda::device_count(), " CUDA devices)");
+}
+
+Trainer::~Trainer() = default;
+
+void Trainer::log_user(const std::map<std::string, double>& values) {
+  ACCMT_CHECK(run_ != nullptr, "AcceleratorModule::log: only available while Trainer::fit runs");
+  if (!group_->is_main()) return;
+  const int64_t every = options_.log_every * run_->accumulation;
+  if (run_->global_step % every != 0 && run_->global_step != 0) return;
+  for (const auto& [name, v] : values) history_.push_back({name, v, run_->global_step});
+}
+
+// ---------------------------------------------------------------- fit
+FitResult Trainer::fit(AcceleratorModule& module, std::shared_ptr<const data::Dataset> train_dataset,
+                       std::shared_ptr<const data::Dataset> val_dataset) {
+  const TrainerOptions& o = options_;
+  ACCMT_CHECK(module.model != nullptr, "Trainer::fit: the AcceleratorModule has no model (set `model`)");
+  ACCMT_CHECK(run_ == nullptr, "Trainer::fit: this Trainer is already fitting");
+  Run run;
+  run_ = &run;
+  module.trainer_ = this;
+  struct Reset {
+    Trainer* t;
+    AcceleratorModule* m;
+    ~Reset() {
+      t->run_ = nullptr;
+      m->trainer_ = nullptr;
+    }
+  } reset{this, &module};
+  run.module = &module;
+  run.accumulation = o.grad_accumulation_steps.value_or(1);
+  if (o.seed) manual_seed(*o.seed);
+
+  // ---- checkpoint location and resume
+  const std::string model_folder = folder_name(o.model_path);
+  const std::string checkpoint_dir =
+      o.checkpoint ? *o.checkpoint
+                   : (std::filesystem::path(o.model_path).parent_path() / ("checkpoint-" + model_folder)).string();
+  if (o.resume && std::filesystem::exists(checkpoint_dir) && !std::filesystem::is_empty(checkpoint_dir))
+    throw Error(detail::concat("Trainer: resume = true and the checkpoint '", checkpoint_dir,
+                               "' exists, but this build of accmt cannot restore checkpoints yet (optimizer, scheduler, "
+                               "RNG and loader state); remove the folder or set resume = false"));
+
+  // ---- device
+  run.device = o.device.value_or(cuda::is_available() ? Device("cuda:0") : kCPU);
+  module.device_ = run.device;
+  module.model->to(run.device);
+  if (module.teacher) {
+    module.teacher->to(run.device);
+    module.teacher->eval();
+    for (Tensor p : module.teacher->parameters()) p.requires_grad_(false);
+  }
+  if (o.compile && o.verbose && group_->is_main()) {
+    *out_ << (run.device.is_cpu() ? "compile: no effect on the CPU (documented); running eagerly\n"
+                                  : "compile: CUDA-graph capture of the training step is not available in this "
+                                    "build yet; running eagerly\n");
+  }
+
+  // ---- data
+  data::CollateFn collate = module.collate_fn().value_or(o.collate_fn);
+  const bool pin = o.dataloader_pin_memory && run.device.is_cuda();
+  run.train = module.get_train_dataloader();
+  if (!run.train) {
+    ACCMT_CHECK(train_dataset != nullptr,
+                "Trainer::fit: no training data: pass a train_dataset or override get_train_dataloader");
+    data::LoaderOptions lo{.batch_size = hps_.train_batch_size(),
+                           .shuffle = o.sampler ? false : o.shuffle_train,
+                           .sampler = o.sampler,
+                           .collate_fn = collate,
+                           .num_workers = o.dataloader_num_workers,
+                           .pin_memory = pin};
+    if (o.seed) lo.seed = *o.seed;
+    run.train = std::make_shared<data::DataLoader>(train_dataset, lo);
+  }
+  run.val = module.get_validation_dataloader();
+  if (!run.val && val_dataset) {
+    data::LoaderOptions lo{.batch_size = hps_.eval_batch_size(),
+                           .shuffle = o.shuffle_validation,
+                           .collate_fn = collate,
+                           .num_workers = o.dataloader_num_workers,
+                           .pin_memory = pin};
+    if (o.seed) lo.seed = *o.seed + 1;
+    run.val = std::make_shared<data::DataLoader>(val_dataset, lo);
+  }
+  const int64_t batches_per_epoch = run.train->size();
+  ACCMT_CHECK(batches_per_epoch > 0, "Trainer::fit: the training loader yields no batches (dataset of ",
+              run.train->dataset().size(), " examples, batch size ", hps_.train_batch_size(), ")");
+  const int64_t steps_per_epoch = (batches_per_epoch + run.accumulation - 1) / run.accumulation;
+
+  // ---- optimizer, scheduler, metrics, model saving
+  for (Tensor p : module.model->parameters())
+    if (p.requires_grad()) run.params.push_back(p);
+  run.optimizer_owned = module.get_optimizer();
+  if (!run.optimizer_owned) run.optimizer_owned = hps_.make_optimizer(run.params);
+  run.optimizer = run.optimizer_owned.get();
+  run.scheduler = module.get_scheduler(*run.optimizer, steps_per_epoch, hps_.epochs);
+  if (!run.scheduler) run.scheduler = hps_.make_scheduler(*run.optimizer, steps_per_epoch);
+  run.metrics = module.metrics();
+  std::vector<const Metric*> metric_ptrs;
+  for (const auto& m : run.metrics) {
+    ACCMT_CHECK(m != nullptr, "AcceleratorModule::metrics returned a null metric");
+    ACCMT_CHECK(m->name() != o.train_loss_metric_name && m->name() != o.val_loss_metric_name,
+                "metric name '", m->name(), "' collides with a loss metric name");
+    metric_ptrs.push_back(m.get());
+  }
+  run.saving = ModelSaving(o.model_saving, metric_ptrs, o.model_saving_below, o.model_saving_above);
+  run.handlers = HandlerSet::from(o.handlers);
+  run.progress = std::make_unique<Progress>(*out_, o.verbose && group_->is_main(),
+                                            out_ == &std::cout && ::isatty(fileno(stdout)), o.log_every);
+  run.window_sum = zeros({}, TensorOptions{.dtype = DType::Float64, .device = run.device});
+  run.since_eval_sum = zeros({}, TensorOptions{.dtype = DType::Float64, .device = run.device});
+  InterruptCatcher interrupts(run.handlers.keyboard);
+
+  auto status_json = [&](const std::string& extra) {
+    std::string s = "{\n";
+    s += "  \"epoch\": " + std::to_string(run.epoch) + ",\n";
+    s += "  \"epoch_step\": " + std::to_string(run.epoch_step) + ",\n";
+    s += "  \"global_step\": " + std::to_string(run.global_step) + ",\n";
+    s += "  \"optimizer_steps\": " + std::to_string(run.optimizer_steps) + ",\n";
+    s += "  \"eval_global_step\": " + std::to_string(run.last_eval_step) + ",\n";
+    s += "  \"evaluations_done\": " + std::to_string(run.evaluations) + ",\n";
+    s += "  \"valid_loss\": " + format_value(run.last_valid_loss) + ",\n";
+    s += "  \"best\": {";
+    bool first = true;
+    for (const auto& [k, v] : run.saving.best()) {
+      s += (first ? "" : ", ") + json_quote(k) + ": " + format_value(v);
+      first = false;
+    }
+    s += "},\n  \"metrics\": {";
+    first = true;
+    for (const auto& [k, v] : run.last_metrics) {
+      s += (first ? "" : ", ") + json_quote(k) + ": " + format_value(v);
+      first = false;
+    }
+    s += "}" + extra + "\n}\n";
+    return s;
+  };
+  auto write_model = [&](const std::string& folder, const std::string& extra) {
+    make_dirs(folder);
+    save_safetensors((std::filesystem::path(folder) / "model.safetensors").string(), module.model->state_dict());
+    write_file_atomic((std::filesystem::path(folder) / "status.json").string(), status_json(extra));
+  };
+  // The checkpoint as far as this build writes one: the model and status.json (which
+  // batches of the epoch are done). Optimizer, scheduler, RNG and loader states follow.
+  auto save_checkpoint = [&](const std::string& reason) {
+    if (!group_->is_main()) return;
+    write_model(checkpoint_dir, ",\n  \"skip_batches\": " + std::to_string(run.epoch_step) + ",\n  \"reason\": " +
+                                    json_quote(reason));
+    run.progress->message("checkpoint (" + reason + ") written to " + checkpoint_dir);
+  };
+  auto maybe_checkpoint = [&](EverySpec::Unit unit, int64_t n) {
+    if (checkpoint_every_ && checkpoint_every_->fires(unit, n)) save_checkpoint(checkpoint_every_->str());
+  };
+
+  // ---- evaluation
+  auto evaluate = [&]() {
+    if (!run.val) return;
+    module.model->eval();
+    for (const auto& m : run.metrics) m->reset();
+    Tensor loss_sum = zeros({}, TensorOptions{.dtype = DType::Float64, .device = run.device});
+    int64_t batches = 0;
+    {
+      autograd::NoGradGuard no_grad;
+      for (data::Batch& b : *run.val) {
+        data::Batch batch = run.device.is_cpu() ? b : b.to(run.device);
+        ValidationOutput out = module.validation_step(batch);
+        ACCMT_CHECK(out.loss.defined() && out.loss.numel() == 1, "validation_step must return a scalar loss, got ",
+                    out.loss.defined() ? shape_str(out.loss.sizes()) : std::string("an undefined tensor"));
+        if (!o.report_loss_after_eval && group_->is_main())
+          history_.push_back({o.val_loss_metric_name, out.loss.item<double>(), run.global_step});
+        loss_sum.add_(out.loss.detach().reshape({}).to(DType::Float64));
+        ++batches;
+        for (const auto& [name, pr] : out.metrics) {
+          bool found = false;
+          for (const auto& m : run.metrics)
+            if (m->name() == name) {
+              m->update(pr.first.detach(), pr.second.detach());
+              found = true;
+            }
+          ACCMT_CHECK(found, "validation_step returned inputs for metric '", name,
+                      "', which AcceleratorModule::metrics does not define");
+        }
+      }
+    }
+    module.model->train();
+    if (batches == 0) return;
+    ++run.evaluations;
+    run.last_eval_step = run.global_step;
+    run.last_valid_loss = group_->mean(loss_sum.item<double>() / double(batches));
+    run.last_metrics.clear();
+    for (const auto& m : run.metrics) run.last_metrics[m->name()] = group_->mean(m->compute());
+    const double train_loss =
+        run.since_eval_count > 0 ? group_->mean(run.since_eval_sum.item<double>() / double(run.since_eval_count)) : kNaN;
+    run.since_eval_sum.zero_();
+    run.since_eval_count = 0;
+    if (group_->is_main()) {
+      if (o.report_loss_after_eval) history_.push_back({o.val_loss_metric_name, run.last_valid_loss, run.global_step});
+      for (const auto& [k, v] : run.last_metrics) history_.push_back({k, v, run.global_step});
+    }
+    std::string line = "evaluation " + std::to_string(run.evaluations) + " at step " + std::to_string(run.global_step) +
+                       ": " + o.val_loss_metric_name + " " + format_value(run.last_valid_loss);
+    for (const auto& [k, v] : run.last_metrics) line += ", " + k + " " + format_value(v);
+    run.progress->message(line);
+    for (const SavingCriterion& c : run.saving.decide({run.last_valid_loss, train_loss, run.last_metrics})) {
+      const std::string folder = (std::filesystem::path(o.model_path) / c.folder()).string();
+      if (group_->is_main()) write_model(folder, "");
+      run.result.saved.push_back(folder);
+      run.progress->message("saved the model (" + c.folder() + ") to " + folder);
+    }
+    maybe_checkpoint(EverySpec::Unit::Evaluations, run.evaluations);
+  };
+
+  // ---- training
+  auto train_batch = [&](data::Batch& b, int64_t group_size, bool last_of_group) {
+    data::Batch batch = run.device.is_cpu() ? b : b.to(run.device);
+    Tensor loss = module.training_step(batch);
+    ACCMT_CHECK(loss.defined() && loss.numel() == 1 && loss.is_floating_point(),
+                "training_step must return a scalar floating loss, got ",
+                loss.defined() ? dtype_name(loss.dtype()) + std::string(" ") + shape_str(loss.sizes())
+                               : std::string("an undefined tensor"));
+    ACCMT_CHECK(loss.requires_grad(),
+                "training_step returned a loss that does not require grad (was it detached, or computed under "
+                "NoGradGuard, or does the model have no trainable parameters?)");
+    (group_size == 1 ? loss : loss / double(group_size)).backward();
+    const Tensor value = loss.detach().reshape({}).to(DType::Float64);
+    run.window_sum.add_(value);
+    run.since_eval_sum.add_(value);
+    ++run.window_count;
+    ++run.since_eval_count;
+    ++run.global_step;
+    ++run.epoch_step;
+    if (last_of_group) {
+      for (Tensor p : run.params) {
+        Tensor g = p.grad();
+        if (g.defined()) group_->all_reduce_mean_(g);
+      }
+      if (o.clip_grad) optim::clip_grad_norm_(run.params, *o.clip_grad);
+      run.optimizer->step();
+      if (run.scheduler) run.scheduler->step();
+      run.optimizer->zero_grad(o.set_to_none);
+      ++run.optimizer_steps;
+    }
+    const int64_t window = o.log_every * run.accumulation;
+    double shown = kNaN;
+    if (run.global_step % window == 0) {
+      shown = group_->mean(run.window_sum.item<double>() / double(run.window_count));
+      if (group_->is_main()) history_.push_back({o.train_loss_metric_name, shown, run.global_step});
+      run.window_sum.zero_();
+      run.window_count = 0;
+    }
+    run.progress->step(run.epoch_step, std::isnan(shown) ? loss.item<double>() : shown,
+                       run.optimizer->param_groups().front().lr(), batch.empty() || batch[size_t(0)].dim() == 0 ? 1 : batch[size_t(0)].size(0));
+  };
+
+  module.model->train();
+  try {
+    if (o.eval_when_start) evaluate();
+    bool stop = false;
+    for (run.epoch = 0; run.epoch < hps_.epochs && !stop; ++run.epoch) {
+      run.epoch_step = 0;
+      run.progress->start_epoch(run.epoch + 1, hps_.epochs, batches_per_epoch);
+      for (data::Batch& b : *run.train) {
+        const int64_t group_start = run.epoch_step / run.accumulation * run.accumulation;
+        const int64_t group_size = std::min(run.accumulation, batches_per_epoch - group_start);
+        const bool last_of_group = run.epoch_step + 1 == group_start + group_size;
+        train_batch(b, group_size, last_of_group);
+        if (o.evaluate_every_n_steps && run.global_step % *o.evaluate_every_n_steps == 0) evaluate();
+        maybe_checkpoint(EverySpec::Unit::Steps, run.global_step);
+        if (last_of_group && interrupts.requested()) {
+          stop = true;
+          break;
+        }
+      }
+      run.progress->end_epoch();
+      if (stop) break;
+      if (!o.evaluate_every_n_steps) evaluate();
+      maybe_checkpoint(EverySpec::Unit::Epochs, run.epoch + 1);
+    }
+    if (stop) {
+      run.result.interrupted = true;
+      run.progress->message("interrupted by " + InterruptCatcher::signal_name(interrupts.signal_number()) +
+                            " after step " + std::to_string(run.global_step));
+      save_checkpoint("interrupted");
+    } else if (o.evaluate_every_n_steps && o.eval_when_finish && run.last_eval_step != run.global_step) {
+      evaluate();
+    }
+  } catch (const std::exception& e) {
+    if (run.handlers.handles(e)) {
+      try {
+        save_checkpoint(is_out_of_memory(e) ? "out of memory" : "error");
+      } catch (const std::exception& inner) {
+        throw Error(detail::concat(e.what(), " (and the safe checkpoint failed too: ", inner.what(), ")"));
+      }
+    }
+    throw;
+  }
+  run.result.global_step = run.global_step;
+  run.result.optimizer_steps = run.optimizer_steps;
+  run.result.evaluations = run.evaluations;
+  return run.result;
+}
+
+}  // namespace accmt
