@@ -176,7 +176,7 @@ TEST_SUITE("kernels.block_cache") {
   }
 
   TEST_CASE("without permission to flush, an allocation that does not fit fails at once") {
-    FakeSource source(4 * MiB);
+    FakeSource source(21 * MiB);  // a 3 MiB request takes a 20 MiB segment
     BlockCache cache(source);
     void* a = cache.allocate(512, 0);
     cache.deallocate(a);  // a cached 2 MiB segment
