@@ -49,10 +49,18 @@ std::string folder_name(const std::string& path) {
   return p.filename().string();
 }
 
+// Exact, for status.json (JSON has no NaN: null).
 std::string format_value(double v) {
   char buf[32];
   std::snprintf(buf, sizeof buf, "%.17g", v);
   return std::isfinite(v) ? buf : "null";
+}
+
+// Short, for messages.
+std::string show(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.6g", v);
+  return buf;
 }
 
 }  // namespace
@@ -316,8 +324,8 @@ FitResult Trainer::fit(AcceleratorModule& module, std::shared_ptr<const data::Da
       for (const auto& [k, v] : run.last_metrics) history_.push_back({k, v, run.global_step});
     }
     std::string line = "evaluation " + std::to_string(run.evaluations) + " at step " + std::to_string(run.global_step) +
-                       ": " + o.val_loss_metric_name + " " + format_value(run.last_valid_loss);
-    for (const auto& [k, v] : run.last_metrics) line += ", " + k + " " + format_value(v);
+                       ": " + o.val_loss_metric_name + " " + show(run.last_valid_loss);
+    for (const auto& [k, v] : run.last_metrics) line += ", " + k + " " + show(v);
     run.progress->message(line);
     for (const SavingCriterion& c : run.saving.decide({run.last_valid_loss, train_loss, run.last_metrics})) {
       const std::string folder = (std::filesystem::path(o.model_path) / c.folder()).string();
