@@ -20,6 +20,11 @@ class CudaBackend final : public Backend {
   void copy_cast(const TensorRef& out, const TensorRef& in) override;
   void fill(const TensorRef& out, const Scalar& value) override;
   // KERNEL-FAMILY-DECLARATIONS (helpers add their overrides below, one block per file)
+
+  // Reductions, softmax, cross-entropy and normalisation: reduce.cu, softmax.cu,
+  // cross_entropy.cu, norm.cu (shared helpers in block_reduce.cuh, reduce_ops.cuh,
+  // dense_visit.cuh, online_softmax.cuh, convert.cuh).
+  void reduce(Reduce op, const TensorRef& out, const TensorRef& in, int nreduce) override;
 };
 
 }  // namespace accmt::kernels::cuda
