@@ -25,6 +25,7 @@ class CudaBackend final : public Backend {
   // cross_entropy.cu, norm.cu (shared helpers in block_reduce.cuh, reduce_ops.cuh,
   // dense_visit.cuh, online_softmax.cuh, convert.cuh).
   void reduce(Reduce op, const TensorRef& out, const TensorRef& in, int nreduce) override;
+  void softmax_lastdim(const TensorRef& out, const TensorRef& in, bool log) override;
 };
 
 }  // namespace accmt::kernels::cuda
