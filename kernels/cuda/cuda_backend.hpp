@@ -26,6 +26,10 @@ class CudaBackend final : public Backend {
   // dense_visit.cuh, online_softmax.cuh, convert.cuh).
   void reduce(Reduce op, const TensorRef& out, const TensorRef& in, int nreduce) override;
   void softmax_lastdim(const TensorRef& out, const TensorRef& in, bool log) override;
+  void cross_entropy_forward(const CrossEntropyArgs& args, const TensorRef& loss, const TensorRef& lse,
+                             const TensorRef& row_weight) override;
+  void cross_entropy_backward(const CrossEntropyArgs& args, const TensorRef& lse, const TensorRef& grad_loss,
+                              const TensorRef& grad_logits) override;
 };
 
 }  // namespace accmt::kernels::cuda
