@@ -30,6 +30,11 @@ class CudaBackend final : public Backend {
                              const TensorRef& row_weight) override;
   void cross_entropy_backward(const CrossEntropyArgs& args, const TensorRef& lse, const TensorRef& grad_loss,
                               const TensorRef& grad_logits) override;
+  void layer_norm_forward(const TensorRef& y, const TensorRef* mean, const TensorRef& rstd, const TensorRef& x,
+                          const TensorRef* weight, const TensorRef* bias, double eps) override;
+  void layer_norm_backward(const TensorRef* dx, const TensorRef* dweight, const TensorRef* dbias,
+                           const TensorRef& dy, const TensorRef& x, const TensorRef* mean, const TensorRef& rstd,
+                           const TensorRef* weight) override;
 };
 
 }  // namespace accmt::kernels::cuda
