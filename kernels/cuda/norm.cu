@@ -22,7 +22,9 @@ namespace {
 
 constexpr int64_t kWarpRowMax = 1024;
 constexpr int kBlockRowThreads = 512;
-constexpr size_t kRowCacheBytes = 48 * 1024;  // shared memory usable without opting in
+// Below the 48 KiB a block may use without opting in, leaving room for the static
+// shared memory of the block reductions.
+constexpr size_t kRowCacheBytes = 44 * 1024;
 constexpr int kColumnWidth = 32;              // columns per parameter-gradient block
 constexpr int kColumnDepth = 8;               // rows in flight per parameter-gradient block
 constexpr int64_t kColumnChunkMin = 64;       // fewest rows per slice

@@ -9,7 +9,8 @@
 //     reduced elements are dense, the strided index otherwise;
 //   - split rows: few outputs with many elements each (whole-tensor reductions): fixed-size
 //     chunks reduced by separate blocks into a Workspace, then combined in chunk order;
-//   - one thread per output when each output folds only a handful of elements.
+//   - one thread per output when each output folds only a handful of elements (adjacent
+//     threads read adjacent outputs' elements, coalesced when the kept dims are dense).
 // No atomics anywhere: every result is the same, bit for bit, from run to run.
 #include <cuda_runtime.h>
 
@@ -169,8 +170,8 @@ void launch_reduce(const TensorRef& out, const TensorRef& in, int nreduce, cudaS
   // Columns pay off when the innermost kept dim is dense and fills a good part of a warp.
   const bool dense_cols = kept.strides[0][0] == 1 && kept.sizes[0] >= kColumnMinWidth;
 
-  if (inner == 0) {  // empty reductions: every output is the identity
-    reduce_thread_per_output<R, T><<<blocks_for(outer), kThreads, 0, stream>>>(dst, data, outer, 0, kept, red);
+  if (inner <= kThreadPerOutputMax) {  // also empty reductions: every output is the identity
+    reduce_thread_per_output<R, T><<<blocks_for(outer), kThreads, 0, stream>>>(dst, data, outer, inner, kept, red);
     ACCMT_CUDA_CHECK_LAUNCH();
     return;
   }
@@ -194,11 +195,6 @@ void launch_reduce(const TensorRef& out, const TensorRef& in, int nreduce, cudaS
                                                      inner, rows_per_split, kept, red);
     ACCMT_CUDA_CHECK_LAUNCH();
     reduce_columns_finish<R><<<blocks_for(outer), kThreads, 0, stream>>>(dst, ws.as<Acc>(), outer, used_splits);
-    ACCMT_CUDA_CHECK_LAUNCH();
-    return;
-  }
-  if (inner <= kThreadPerOutputMax) {
-    reduce_thread_per_output<R, T><<<blocks_for(outer), kThreads, 0, stream>>>(dst, data, outer, inner, kept, red);
     ACCMT_CUDA_CHECK_LAUNCH();
     return;
   }

@@ -23,7 +23,9 @@ namespace {
 
 constexpr int kWarpRowMax = 1024;
 constexpr int kBlockRowThreads = 512;
-constexpr size_t kRowCacheBytes = 48 * 1024;  // the shared memory any kernel may use without opting in
+// Below the 48 KiB a block may use without opting in, leaving room for the static
+// shared memory of the block reductions.
+constexpr size_t kRowCacheBytes = 44 * 1024;
 
 struct MaxOf {
   template <class A> __device__ __forceinline__ A operator()(A a, A b) const { return b > a ? b : a; }
