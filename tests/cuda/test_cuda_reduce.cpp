@@ -291,7 +291,7 @@ TEST_SUITE("cuda.reduce") {
       // Infinities without NaN: the extrema are exact, the sums inf or NaN like the CPU.
       Tensor y = randn_cpu({4, 50}, dtype, gen);
       y.select(0, 1).select(0, 3).fill_(accmt::Scalar(INFINITY));
-      y.select(0, 2).fill_(accmt::Scalar(-INFINITY));
+      y.select(0, 2).slice(0, 0, 25).fill_(accmt::Scalar(-INFINITY));
       y.select(0, 3).select(0, 7).fill_(accmt::Scalar(INFINITY));
       y.select(0, 3).select(0, 9).fill_(accmt::Scalar(-INFINITY));
       const Tensor gy = y.to(kCuda);
@@ -362,13 +362,15 @@ TEST_SUITE("cuda.reduce") {
     }
   }
 
-  TEST_CASE("softmax rows with -inf, +inf and NaN behave like the CPU") {
+  TEST_CASE("softmax rows with -inf, +inf and NaN entries behave like the CPU") {
     for (int64_t len : {20, 3000, 20000}) {
       for (DType dtype : kFloating) {
         accmt::Generator gen(112);
         Tensor x = randn_cpu({6, len}, dtype, gen);
-        x.select(0, 0).fill_(accmt::Scalar(-INFINITY));            // all -inf
-        x.select(0, 1).slice(0, 0, len / 2).fill_(accmt::Scalar(-INFINITY));  // half masked
+        // Half the row masked. (Not a fully masked row: there the CPU's result depends on
+        // how Eigen's vectorised exp treats -inf, NaN or not, with the dtype and ISA.)
+        x.select(0, 1).slice(0, 0, len / 2).fill_(accmt::Scalar(-INFINITY));
+        x.select(0, 0).select(0, 0).fill_(accmt::Scalar(-INFINITY));
         x.select(0, 2).select(0, len - 1).fill_(accmt::Scalar(INFINITY));
         x.select(0, 3).select(0, len / 3).fill_(accmt::Scalar(NAN));
         const Tensor g = x.to(kCuda);
