@@ -55,10 +55,15 @@ __global__ void softmax_warp_rows(T* __restrict__ out, const T* __restrict__ in,
     }
     m = warp_all_reduce(m, MaxOf());
     if (m == -std::numeric_limits<A>::infinity()) m = A(0);  // an all -inf row
+    // exp(v - m) is computed once: softmax keeps it in v for the output pass.
     A s = 0;
 #pragma unroll
-    for (int k = 0; k < kPerLane; ++k)
-      if (lane + 32 * k < cols) s += exp(v[k] - m);
+    for (int k = 0; k < kPerLane; ++k) {
+      if (lane + 32 * k >= cols) continue;
+      const A e = exp(v[k] - m);
+      s += e;
+      if (!log) v[k] = e;
+    }
     s = warp_all_reduce(s, Plus());
     const A inv = A(1) / s;
     const A ls = log ? std::log(s) : A(0);
@@ -66,7 +71,7 @@ __global__ void softmax_warp_rows(T* __restrict__ out, const T* __restrict__ in,
 #pragma unroll
     for (int k = 0; k < kPerLane; ++k) {
       const int c = lane + 32 * k;
-      if (c < cols) y[c] = from_acc<T>(softmax_out(v[k], m, inv, ls, log));
+      if (c < cols) y[c] = from_acc<T>(log ? (v[k] - m) - ls : v[k] * inv);
     }
   }
 }
