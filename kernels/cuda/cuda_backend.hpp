@@ -56,6 +56,20 @@ class CudaBackend final : public Backend {
                 const SgdStepArgs& args) override;
   void adam_step(const TensorRef& param, const TensorRef& grad, const TensorRef& exp_avg, const TensorRef& exp_avg_sq,
                  const TensorRef& max_exp_avg_sq, const AdamStepArgs& args) override;
+  // Reductions, softmax, cross-entropy and normalisation: reduce.cu, softmax.cu,
+  // cross_entropy.cu, norm.cu (shared helpers in block_reduce.cuh, reduce_ops.cuh,
+  // dense_visit.cuh, online_softmax.cuh, convert.cuh).
+  void reduce(Reduce op, const TensorRef& out, const TensorRef& in, int nreduce) override;
+  void softmax_lastdim(const TensorRef& out, const TensorRef& in, bool log) override;
+  void cross_entropy_forward(const CrossEntropyArgs& args, const TensorRef& loss, const TensorRef& lse,
+                             const TensorRef& row_weight) override;
+  void cross_entropy_backward(const CrossEntropyArgs& args, const TensorRef& lse, const TensorRef& grad_loss,
+                              const TensorRef& grad_logits) override;
+  void layer_norm_forward(const TensorRef& y, const TensorRef* mean, const TensorRef& rstd, const TensorRef& x,
+                          const TensorRef* weight, const TensorRef* bias, double eps) override;
+  void layer_norm_backward(const TensorRef* dx, const TensorRef* dweight, const TensorRef* dbias,
+                           const TensorRef& dy, const TensorRef& x, const TensorRef* mean, const TensorRef& rstd,
+                           const TensorRef* weight) override;
 };
 
 }  // namespace accmt::kernels::cuda
