@@ -1,6 +1,10 @@
 #include "trainer/safetensors.hpp"
 
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
 #include <cstdio>
+#include <fstream>
 #include <set>
 
 #include "kernels/common/error.hpp"
@@ -77,6 +81,126 @@ std::string safetensors_bytes(const std::vector<std::pair<std::string, Tensor>>&
 void save_safetensors(const std::string& path, const std::vector<std::pair<std::string, Tensor>>& tensors,
                       const std::map<std::string, std::string>& metadata) {
   write_file_atomic(path, safetensors_bytes(tensors, metadata));
+}
+
+}  // namespace accmt
+
+// ---------------------------------------------------------------- reading
+namespace accmt {
+
+namespace {
+
+constexpr uint64_t kMaxHeader = 100000000;
+
+bool dtype_from_code(const std::string& code, DType& out) {
+  static const std::pair<const char*, DType> table[] = {
+      {"BOOL", DType::Bool}, {"U8", DType::UInt8},     {"I32", DType::Int32},   {"I64", DType::Int64},
+      {"F16", DType::Float16}, {"BF16", DType::BFloat16}, {"F32", DType::Float32}, {"F64", DType::Float64}};
+  for (const auto& [name, dt] : table)
+    if (code == name) {
+      out = dt;
+      return true;
+    }
+  return false;
+}
+
+struct Entry {
+  std::string name;
+  DType dtype;
+  Shape shape;
+  uint64_t begin, end;
+};
+
+}  // namespace
+
+std::vector<std::pair<std::string, Tensor>> load_safetensors(const std::string& path,
+                                                             std::map<std::string, std::string>* metadata) {
+  auto fail = [&](const std::string& why) -> Error { return Error("safetensors file '" + path + "': " + why); };
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw fail("cannot open it (missing or unreadable)");
+  in.seekg(0, std::ios::end);
+  const uint64_t file_size = uint64_t(in.tellg());
+  in.seekg(0);
+  if (file_size < 8) throw fail("shorter than the 8-byte header length (" + std::to_string(file_size) + " bytes)");
+  unsigned char len_bytes[8];
+  in.read(reinterpret_cast<char*>(len_bytes), 8);
+  uint64_t n = 0;
+  for (int i = 7; i >= 0; --i) n = (n << 8) | len_bytes[i];
+  if (n > kMaxHeader) throw fail("header length " + std::to_string(n) + " exceeds the limit of 100000000 bytes");
+  if (8 + n > file_size) throw fail("header length " + std::to_string(n) + " runs past the end of the file (" +
+                                    std::to_string(file_size) + " bytes): truncated?");
+  std::string header_text(size_t(n), '\0');
+  in.read(header_text.data(), std::streamsize(n));
+  if (!in) throw fail("cannot read the header");
+  YAML::Node header;
+  try {
+    header = YAML::Load(header_text);  // JSON is YAML
+  } catch (const YAML::Exception& e) {
+    throw fail(std::string("the header is not valid JSON: ") + e.what());
+  }
+  if (!header.IsMap()) throw fail("the header is not a JSON object");
+  std::vector<Entry> entries;
+  try {
+    for (const auto& kv : header) {
+      const std::string key = kv.first.as<std::string>();
+      const YAML::Node& v = kv.second;
+      if (key == "__metadata__") {
+        if (!v.IsMap()) throw fail("__metadata__ is not an object");
+        if (metadata)
+          for (const auto& m : v) (*metadata)[m.first.as<std::string>()] = m.second.as<std::string>();
+        continue;
+      }
+      if (!v.IsMap() || !v["dtype"] || !v["shape"] || !v["data_offsets"])
+        throw fail("entry '" + key + "' needs dtype, shape and data_offsets");
+      Entry e{key, DType::Float32, {}, 0, 0};
+      const std::string code = v["dtype"].as<std::string>();
+      if (!dtype_from_code(code, e.dtype)) throw fail("entry '" + key + "' has dtype " + code + ", which accmt does not have");
+      if (!v["shape"].IsSequence()) throw fail("entry '" + key + "': shape is not a list");
+      uint64_t numel = 1;
+      for (const auto& d : v["shape"]) {
+        const int64_t size = d.as<int64_t>();
+        if (size < 0) throw fail("entry '" + key + "' has a negative dimension");
+        if (size && numel > file_size / uint64_t(size)) throw fail("entry '" + key + "' is larger than the file");
+        numel *= uint64_t(size);
+        e.shape.push_back(size);
+      }
+      const YAML::Node& off = v["data_offsets"];
+      if (!off.IsSequence() || off.size() != 2) throw fail("entry '" + key + "': data_offsets must be [begin, end]");
+      e.begin = off[0].as<uint64_t>();
+      e.end = off[1].as<uint64_t>();
+      if (e.end < e.begin) throw fail("entry '" + key + "': data_offsets end < begin");
+      const uint64_t want = numel * uint64_t(dtype_size(e.dtype));
+      if (e.end - e.begin != want)
+        throw fail("entry '" + key + "' " + shape_str(e.shape) + " " + code + " needs " + std::to_string(want) +
+                   " bytes but its data_offsets span " + std::to_string(e.end - e.begin));
+      entries.push_back(std::move(e));
+    }
+  } catch (const YAML::Exception& e) {
+    throw fail(std::string("malformed header: ") + e.what());
+  }
+  std::vector<Entry> by_offset = entries;
+  std::sort(by_offset.begin(), by_offset.end(),
+            [](const Entry& a, const Entry& b) { return a.begin != b.begin ? a.begin < b.begin : a.end < b.end; });
+  uint64_t expect = 0;
+  for (const Entry& e : by_offset) {
+    if (e.begin != expect)
+      throw fail("entry '" + e.name + "' starts at byte " + std::to_string(e.begin) + ", expected " +
+                 std::to_string(expect) + (e.begin < expect ? " (overlapping entries)" : " (a gap)"));
+    expect = e.end;
+  }
+  if (8 + n + expect != file_size)
+    throw fail("the file is " + std::to_string(file_size) + " bytes but its header and data need " +
+               std::to_string(8 + n + expect) + (8 + n + expect > file_size ? " (truncated)" : " (trailing bytes)"));
+  std::sort(entries.begin(), entries.end(), [](const Entry& a, const Entry& b) { return a.begin < b.begin; });
+  std::vector<std::pair<std::string, Tensor>> out;
+  for (const Entry& e : entries) {
+    std::string bytes(size_t(e.end - e.begin), '\0');
+    in.seekg(std::streamoff(8 + n + e.begin));
+    in.read(bytes.data(), std::streamsize(bytes.size()));
+    if (!in) throw fail("cannot read the data of '" + e.name + "'");
+    out.emplace_back(e.name, tensor_from_bytes(bytes, e.shape, e.dtype));
+  }
+  return out;
 }
 
 }  // namespace accmt

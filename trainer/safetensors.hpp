@@ -18,6 +18,13 @@ std::string safetensors_bytes(const std::vector<std::pair<std::string, Tensor>>&
 // Writes them atomically (trainer/atomic_file.hpp).
 void save_safetensors(const std::string& path, const std::vector<std::pair<std::string, Tensor>>& tensors,
                       const std::map<std::string, std::string>& metadata = {});
+// Reads a safetensors file, checking everything before trusting it: the header length
+// (at most 100 MB and inside the file), the JSON, each entry's dtype, shape and offsets
+// (contiguous from 0, no gaps or overlaps, sizes matching shape x dtype), and that the data
+// ends exactly at the end of the file. Errors name the file and the problem. Tensors come
+// back in file order, on the CPU.
+std::vector<std::pair<std::string, Tensor>> load_safetensors(const std::string& path,
+                                                             std::map<std::string, std::string>* metadata = nullptr);
 // safetensors' dtype code ("F32", "BF16", "I64", ...).
 const char* safetensors_dtype(DType dtype);
 // A JSON string literal with quotes and escapes.

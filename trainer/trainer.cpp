@@ -3,6 +3,7 @@
 #include "trainer/trainer.hpp"
 
 #include <unistd.h>
+#include <yaml-cpp/yaml.h>
 
 #include <cmath>
 #include <cstdio>
@@ -16,6 +17,7 @@
 #include "tensor/cuda.hpp"
 #include "tensor/random.hpp"
 #include "trainer/atomic_file.hpp"
+#include "trainer/checkpoint.hpp"
 #include "trainer/progress.hpp"
 #include "trainer/safetensors.hpp"
 #include "trainer/size_string.hpp"
@@ -92,6 +94,23 @@ struct Trainer::Run {
   Tensor window_sum, since_eval_sum;
   int64_t window_count = 0, since_eval_count = 0;
   FitResult result;
+
+  // Where training stands between two batches: what a checkpoint records (with the model,
+  // optimizer and scheduler, which only change at group ends).
+  struct Position {
+    int64_t epoch = 0, epoch_step = 0, global_step = 0, optimizer_steps = 0;
+    double window_sum = 0, since_eval_sum = 0;
+    int64_t window_count = 0, since_eval_count = 0;
+    Tensor rng;
+    data::LoaderState loader;
+  };
+  std::optional<Position> group_start;  // kept only when handlers may checkpoint after an error
+  int64_t pass_epoch = 0;               // the training loader's epoch for the pass in progress
+  Position position() const {
+    return Position{epoch, epoch_step, global_step, optimizer_steps, window_sum.item<double>(),
+                    since_eval_sum.item<double>(), window_count, since_eval_count, default_generator().get_state(),
+                    data::LoaderState{pass_epoch, epoch_step, train->state_dict().seed}};
+  }
 };
 
 // ---------------------------------------------------------------- construction
@@ -162,10 +181,7 @@ FitResult Trainer::fit(AcceleratorModule& module, std::shared_ptr<const data::Da
   const std::string checkpoint_dir =
       o.checkpoint ? *o.checkpoint
                    : (std::filesystem::path(o.model_path).parent_path() / ("checkpoint-" + model_folder)).string();
-  if (o.resume && std::filesystem::exists(checkpoint_dir) && !std::filesystem::is_empty(checkpoint_dir))
-    throw Error(detail::concat("Trainer: resume = true and the checkpoint '", checkpoint_dir,
-                               "' exists, but this build of accmt cannot restore checkpoints yet (optimizer, scheduler, "
-                               "RNG and loader state); remove the folder or set resume = false"));
+  const bool resuming = o.resume && checkpoint_exists(checkpoint_dir);
 
   // ---- device
   run.device = o.device.value_or(cuda::is_available() ? Device("cuda:0") : kCPU);
@@ -237,12 +253,16 @@ FitResult Trainer::fit(AcceleratorModule& module, std::shared_ptr<const data::Da
   run.since_eval_sum = zeros({}, TensorOptions{.dtype = DType::Float64, .device = run.device});
   InterruptCatcher interrupts(run.handlers.keyboard);
 
-  auto status_json = [&](const std::string& extra) {
+  auto status_json = [&](const Run::Position& at, const std::string& extra) {
     std::string s = "{\n";
-    s += "  \"epoch\": " + std::to_string(run.epoch) + ",\n";
-    s += "  \"epoch_step\": " + std::to_string(run.epoch_step) + ",\n";
-    s += "  \"global_step\": " + std::to_string(run.global_step) + ",\n";
-    s += "  \"optimizer_steps\": " + std::to_string(run.optimizer_steps) + ",\n";
+    s += "  \"epoch\": " + std::to_string(at.epoch) + ",\n";
+    s += "  \"epoch_step\": " + std::to_string(at.epoch_step) + ",\n";
+    s += "  \"global_step\": " + std::to_string(at.global_step) + ",\n";
+    s += "  \"optimizer_steps\": " + std::to_string(at.optimizer_steps) + ",\n";
+    s += "  \"window_sum\": " + format_value(at.window_sum) + ",\n";
+    s += "  \"window_count\": " + std::to_string(at.window_count) + ",\n";
+    s += "  \"since_eval_sum\": " + format_value(at.since_eval_sum) + ",\n";
+    s += "  \"since_eval_count\": " + std::to_string(at.since_eval_count) + ",\n";
     s += "  \"eval_global_step\": " + std::to_string(run.last_eval_step) + ",\n";
     s += "  \"evaluations_done\": " + std::to_string(run.evaluations) + ",\n";
     s += "  \"valid_loss\": " + format_value(run.last_valid_loss) + ",\n";
@@ -261,21 +281,37 @@ FitResult Trainer::fit(AcceleratorModule& module, std::shared_ptr<const data::Da
     s += "}" + extra + "\n}\n";
     return s;
   };
-  auto write_model = [&](const std::string& folder, const std::string& extra) {
+  auto write_model = [&](const std::string& folder) {
     make_dirs(folder);
     save_safetensors((std::filesystem::path(folder) / "model.safetensors").string(), module.model->state_dict());
-    write_file_atomic((std::filesystem::path(folder) / "status.json").string(), status_json(extra));
+    write_file_atomic((std::filesystem::path(folder) / "status.json").string(), status_json(run.position(), ""));
   };
-  // The checkpoint as far as this build writes one: the model and status.json (which
-  // batches of the epoch are done). Optimizer, scheduler, RNG and loader states follow.
-  auto save_checkpoint = [&](const std::string& reason) {
+  // A checkpoint of `at`; with_grads keeps the gradients of an unfinished group. An epoch's
+  // end is recorded as the start of the next one.
+  auto save_checkpoint = [&](const std::string& reason, Run::Position at, bool with_grads) {
     if (!group_->is_main()) return;
-    write_model(checkpoint_dir, ",\n  \"skip_batches\": " + std::to_string(run.epoch_step) + ",\n  \"reason\": " +
+    if (at.epoch_step == batches_per_epoch) {
+      ++at.epoch;
+      at.epoch_step = 0;
+      at.loader.epoch = at.loader.epoch + 1;
+      at.loader.batches_seen = 0;
+    }
+    CheckpointData ck;
+    ck.model = module.model->state_dict();
+    ck.optimizer = run.optimizer->state_dict();
+    if (run.scheduler) ck.scheduler = run.scheduler->state_dict();
+    ck.rng = at.rng;
+    ck.train_loader = at.loader;
+    if (with_grads && at.epoch_step % run.accumulation != 0)
+      for (size_t i = 0; i < run.params.size(); ++i)
+        if (run.params[i].grad().defined()) ck.grads.emplace_back("p." + std::to_string(i), run.params[i].grad());
+    ck.status = status_json(at, ",\n  \"skip_batches\": " + std::to_string(at.epoch_step) + ",\n  \"reason\": " +
                                     json_quote(reason));
+    write_checkpoint(checkpoint_dir, ck);
     run.progress->message("checkpoint (" + reason + ") written to " + checkpoint_dir);
   };
   auto maybe_checkpoint = [&](EverySpec::Unit unit, int64_t n) {
-    if (checkpoint_every_ && checkpoint_every_->fires(unit, n)) save_checkpoint(checkpoint_every_->str());
+    if (checkpoint_every_ && checkpoint_every_->fires(unit, n)) save_checkpoint(checkpoint_every_->str(), run.position(), true);
   };
 
   // ---- evaluation
@@ -329,7 +365,7 @@ FitResult Trainer::fit(AcceleratorModule& module, std::shared_ptr<const data::Da
     run.progress->message(line);
     for (const SavingCriterion& c : run.saving.decide({run.last_valid_loss, train_loss, run.last_metrics})) {
       const std::string folder = (std::filesystem::path(o.model_path) / c.folder()).string();
-      if (group_->is_main()) write_model(folder, "");
+      if (group_->is_main()) write_model(folder);
       run.result.saved.push_back(folder);
       run.progress->message("saved the model (" + c.folder() + ") to " + folder);
     }
@@ -378,15 +414,69 @@ FitResult Trainer::fit(AcceleratorModule& module, std::shared_ptr<const data::Da
                        run.optimizer->param_groups().front().lr(), batch.empty() || batch[size_t(0)].dim() == 0 ? 1 : batch[size_t(0)].size(0));
   };
 
+  int64_t start_epoch = 0, start_step = 0;
+  if (resuming) {
+    const CheckpointData ck = read_checkpoint(checkpoint_dir);
+    module.model->load_state_dict(ck.model);
+    run.optimizer->load_state_dict(ck.optimizer);
+    ACCMT_CHECK(bool(run.scheduler) == ck.scheduler.has_value(), "resume: the checkpoint ",
+                ck.scheduler ? "has" : "has no", " scheduler state but this run ", run.scheduler ? "has" : "has no",
+                " scheduler; resume with the same hyper-parameters");
+    if (run.scheduler) run.scheduler->load_state_dict(*ck.scheduler);
+    default_generator().set_state(ck.rng);
+    run.train->load_state_dict(ck.train_loader);
+    for (const auto& [name, g] : ck.grads) {
+      const size_t i = size_t(std::stoll(name.substr(2)));
+      ACCMT_CHECK(i < run.params.size(), "resume: the checkpoint holds a gradient for parameter ", i, " of ",
+                  run.params.size());
+      run.params[i].set_grad(g.to(run.params[i].device(), run.params[i].dtype()));
+    }
+    YAML::Node st;
+    try {
+      st = YAML::Load(ck.status);
+    } catch (const YAML::Exception& e) {
+      throw Error(std::string("resume: the checkpoint's status.json is not valid JSON: ") + e.what());
+    }
+    auto number = [&](const char* key) {
+      ACCMT_CHECK(st[key] && st[key].IsScalar(), "resume: status.json has no '", key, "'");
+      return st[key].Scalar() == "null" ? kNaN : st[key].as<double>();
+    };
+    auto integer = [&](const char* key) { return int64_t(number(key)); };
+    start_epoch = integer("epoch");
+    start_step = integer("epoch_step");
+    run.global_step = integer("global_step");
+    run.optimizer_steps = integer("optimizer_steps");
+    run.evaluations = integer("evaluations_done");
+    run.last_eval_step = integer("eval_global_step");
+    run.last_valid_loss = number("valid_loss");
+    run.window_sum.fill_(number("window_sum"));
+    run.window_count = integer("window_count");
+    run.since_eval_sum.fill_(number("since_eval_sum"));
+    run.since_eval_count = integer("since_eval_count");
+    std::map<std::string, double> best;
+    for (const auto& kv : st["best"]) best[kv.first.as<std::string>()] = kv.second.as<double>();
+    run.saving.restore_best(best);
+    for (const auto& kv : st["metrics"])
+      run.last_metrics[kv.first.as<std::string>()] = kv.second.Scalar() == "null" ? kNaN : kv.second.as<double>();
+    ACCMT_CHECK(start_step >= 0 && start_step < batches_per_epoch, "resume: the checkpoint is at batch ", start_step,
+                " of an epoch of ", batches_per_epoch, " batches: the data or batch size changed");
+    run.progress->message("resumed from " + checkpoint_dir + " at epoch " + std::to_string(start_epoch + 1) +
+                          ", batch " + std::to_string(start_step) + " (global step " + std::to_string(run.global_step) +
+                          ")");
+  }
+
   module.model->train();
   try {
-    if (o.eval_when_start) evaluate();
+    if (o.eval_when_start && !resuming) evaluate();
     bool stop = false;
-    for (run.epoch = 0; run.epoch < hps_.epochs && !stop; ++run.epoch) {
-      run.epoch_step = 0;
+    for (run.epoch = start_epoch; run.epoch < hps_.epochs && !stop; ++run.epoch) {
+      run.epoch_step = run.epoch == start_epoch ? start_step : 0;
       run.progress->start_epoch(run.epoch + 1, hps_.epochs, batches_per_epoch);
+      run.pass_epoch = run.train->epoch();  // the pass below is this loader epoch
       for (data::Batch& b : *run.train) {
         const int64_t group_start = run.epoch_step / run.accumulation * run.accumulation;
+        if (run.epoch_step == group_start && (run.handlers.any || run.handlers.out_of_memory))
+          run.group_start = run.position();
         const int64_t group_size = std::min(run.accumulation, batches_per_epoch - group_start);
         const bool last_of_group = run.epoch_step + 1 == group_start + group_size;
         train_batch(b, group_size, last_of_group);
@@ -406,14 +496,15 @@ FitResult Trainer::fit(AcceleratorModule& module, std::shared_ptr<const data::Da
       run.result.interrupted = true;
       run.progress->message("interrupted by " + InterruptCatcher::signal_name(interrupts.signal_number()) +
                             " after step " + std::to_string(run.global_step));
-      save_checkpoint("interrupted");
+      save_checkpoint("interrupted", run.position(), true);
     } else if (o.evaluate_every_n_steps && o.eval_when_finish && run.last_eval_step != run.global_step) {
       evaluate();
     }
   } catch (const std::exception& e) {
     if (run.handlers.handles(e)) {
       try {
-        save_checkpoint(is_out_of_memory(e) ? "out of memory" : "error");
+        // The last completed optimizer step: the unfinished group starts over on resume.
+        if (run.group_start) save_checkpoint(is_out_of_memory(e) ? "out of memory" : "error", *run.group_start, false);
       } catch (const std::exception& inner) {
         throw Error(detail::concat(e.what(), " (and the safe checkpoint failed too: ", inner.what(), ")"));
       }
