@@ -44,7 +44,7 @@ struct TrainerOptions {
   std::string model_path;                     // required: where models are saved
   std::optional<std::string> track_name;      // default: model_path's folder name
   std::optional<std::string> checkpoint;      // default: "checkpoint-" + model_path's folder name, beside it
-  bool resume = false;
+  bool resume = false;                        // continue from the checkpoint when it exists (exactly)
   // One or several of best_valid_loss, best_train_loss, always, best_<metric> (or the bare
   // metric name); empty or {"none"} disables saving.
   std::vector<std::string> model_saving = {"best_valid_loss"};
