@@ -4,8 +4,10 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <set>
+#include <sstream>
 
 #include "kernels/common/error.hpp"
 #include "tensor/bytes.hpp"
@@ -199,6 +201,120 @@ std::vector<std::pair<std::string, Tensor>> load_safetensors(const std::string& 
     in.read(bytes.data(), std::streamsize(bytes.size()));
     if (!in) throw fail("cannot read the data of '" + e.name + "'");
     out.emplace_back(e.name, tensor_from_bytes(bytes, e.shape, e.dtype));
+  }
+  return out;
+}
+
+}  // namespace accmt
+
+// ---------------------------------------------------------------- sharded models
+namespace accmt {
+
+namespace {
+
+std::string shard_name(size_t i, size_t n) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "model-%05zu-of-%05zu.safetensors", i + 1, n);
+  return buf;
+}
+
+bool is_shard_file(const std::string& name) {
+  return name.rfind("model-", 0) == 0 && name.find("-of-") != std::string::npos &&
+         name.size() > 12 && name.compare(name.size() - 12, 12, ".safetensors") == 0;
+}
+
+}  // namespace
+
+std::vector<std::string> save_model_safetensors(const std::string& folder,
+                                                const std::vector<std::pair<std::string, Tensor>>& tensors,
+                                                int64_t max_shard_bytes) {
+  ACCMT_CHECK(max_shard_bytes >= 1, "save_model_safetensors: max_shard_bytes must be >= 1");
+  namespace fs = std::filesystem;
+  make_dirs(folder);
+  std::vector<std::vector<std::pair<std::string, Tensor>>> shards(1);
+  int64_t current = 0, total = 0;
+  for (const auto& item : tensors) {
+    const int64_t bytes = item.second.numel() * dtype_size(item.second.dtype());
+    if (!shards.back().empty() && current + bytes > max_shard_bytes) {
+      shards.emplace_back();
+      current = 0;
+    }
+    shards.back().push_back(item);
+    current += bytes;
+    total += bytes;
+  }
+  std::vector<std::string> written;
+  const fs::path dir(folder);
+  if (shards.size() == 1) {
+    save_safetensors((dir / "model.safetensors").string(), shards[0]);
+    written.push_back("model.safetensors");
+    fs::remove(dir / "model.safetensors.index.json");
+  } else {
+    std::string weight_map;
+    for (size_t i = 0; i < shards.size(); ++i) {
+      const std::string name = shard_name(i, shards.size());
+      save_safetensors((dir / name).string(), shards[i]);
+      written.push_back(name);
+      for (const auto& [key, t] : shards[i]) weight_map += (weight_map.empty() ? "" : ",\n    ") + json_quote(key) + ": " + json_quote(name);
+    }
+    write_file_atomic((dir / "model.safetensors.index.json").string(),
+                      "{\n  \"metadata\": {\"total_size\": " + std::to_string(total) + "},\n  \"weight_map\": {\n    " +
+                          weight_map + "\n  }\n}\n");
+    written.push_back("model.safetensors.index.json");
+    fs::remove(dir / "model.safetensors");
+  }
+  // Shards of an earlier, differently sharded save.
+  for (const auto& entry : fs::directory_iterator(dir)) {
+    const std::string name = entry.path().filename().string();
+    if (is_shard_file(name) && std::find(written.begin(), written.end(), name) == written.end()) fs::remove(entry.path());
+  }
+  return written;
+}
+
+std::vector<std::pair<std::string, Tensor>> load_model_safetensors(const std::string& folder) {
+  namespace fs = std::filesystem;
+  const fs::path dir(folder);
+  const fs::path index = dir / "model.safetensors.index.json";
+  if (!fs::exists(index)) {
+    ACCMT_CHECK(fs::exists(dir / "model.safetensors"), "load_model_safetensors: '", folder,
+                "' has neither model.safetensors nor model.safetensors.index.json");
+    return load_safetensors((dir / "model.safetensors").string());
+  }
+  YAML::Node root;
+  try {
+    std::ifstream in(index);
+    std::stringstream text;
+    text << in.rdbuf();
+    root = YAML::Load(text.str());
+  } catch (const YAML::Exception& e) {
+    throw Error("'" + index.string() + "' is not valid JSON: " + e.what());
+  }
+  ACCMT_CHECK(root.IsMap() && root["weight_map"] && root["weight_map"].IsMap(), "'", index.string(),
+              "' has no weight_map object");
+  std::vector<std::pair<std::string, std::string>> wanted;  // name -> file, in index order
+  std::vector<std::string> files;
+  for (const auto& kv : root["weight_map"]) {
+    const std::string file = kv.second.as<std::string>();
+    ACCMT_CHECK(file.find('/') == std::string::npos && file.find("..") == std::string::npos, "'", index.string(),
+                "' names a shard outside its folder: '", file, "'");
+    wanted.emplace_back(kv.first.as<std::string>(), file);
+    if (std::find(files.begin(), files.end(), file) == files.end()) files.push_back(file);
+  }
+  std::map<std::string, std::pair<std::string, Tensor>> loaded;  // name -> (file, tensor)
+  std::vector<std::string> order;
+  for (const std::string& file : files) {
+    ACCMT_CHECK(fs::exists(dir / file), "sharded model '", folder, "': shard '", file, "' named by the index is missing");
+    for (auto& [name, t] : load_safetensors((dir / file).string())) {
+      loaded[name] = {file, t};
+      order.push_back(name);
+    }
+  }
+  std::vector<std::pair<std::string, Tensor>> out;
+  for (const auto& [name, file] : wanted) {
+    auto it = loaded.find(name);
+    ACCMT_CHECK(it != loaded.end() && it->second.first == file, "sharded model '", folder, "': tensor '", name,
+                "' is not in shard '", file, "' as the index says");
+    out.emplace_back(name, it->second.second);
   }
   return out;
 }

@@ -31,3 +31,20 @@ const char* safetensors_dtype(DType dtype);
 std::string json_quote(const std::string& s);
 
 }  // namespace accmt
+
+namespace accmt {
+
+// Saves a model's tensors into `folder` the HuggingFace way: one `model.safetensors`, or,
+// when they exceed `max_shard_bytes`, shards `model-00001-of-0000N.safetensors` packed
+// greedily in order (a tensor larger than the limit gets a shard of its own) plus
+// `model.safetensors.index.json` ({"metadata": {"total_size": bytes}, "weight_map":
+// {name: file}}). Every file is written atomically; the index last; shards of an earlier
+// save that the new one does not use are removed. Returns the file names written.
+std::vector<std::string> save_model_safetensors(const std::string& folder,
+                                                const std::vector<std::pair<std::string, Tensor>>& tensors,
+                                                int64_t max_shard_bytes);
+// Loads what save_model_safetensors wrote (following the index when there is one); a
+// missing shard or a tensor the index names but no shard holds is an error naming it.
+std::vector<std::pair<std::string, Tensor>> load_model_safetensors(const std::string& folder);
+
+}  // namespace accmt

@@ -182,6 +182,7 @@ FitResult Trainer::fit(AcceleratorModule& module, std::shared_ptr<const data::Da
       o.checkpoint ? *o.checkpoint
                    : (std::filesystem::path(o.model_path).parent_path() / ("checkpoint-" + model_folder)).string();
   const bool resuming = o.resume && checkpoint_exists(checkpoint_dir);
+  const int64_t max_shard_bytes = parse_size(o.max_shard_size, "max_shard_size");
 
   // ---- device
   run.device = o.device.value_or(cuda::is_available() ? Device("cuda:0") : kCPU);
@@ -282,8 +283,7 @@ FitResult Trainer::fit(AcceleratorModule& module, std::shared_ptr<const data::Da
     return s;
   };
   auto write_model = [&](const std::string& folder) {
-    make_dirs(folder);
-    save_safetensors((std::filesystem::path(folder) / "model.safetensors").string(), module.model->state_dict());
+    save_model_safetensors(folder, module.model->state_dict(), max_shard_bytes);
     write_file_atomic((std::filesystem::path(folder) / "status.json").string(), status_json(run.position(), ""));
   };
   // A checkpoint of `at`; with_grads keeps the gradients of an unfinished group. An epoch's
