@@ -65,9 +65,9 @@ __global__ void __launch_bounds__(kThreads)
   });
 }
 
-template <class T>
+template <class T, class Ix>
 __global__ void __launch_bounds__(kThreads)
-    binary_strided(ops::Binary op, void* out, const T* a, const T* b, int64_t n, StridedIndexer<3> ix) {
+    binary_strided(ops::Binary op, void* out, const T* a, const T* b, int64_t n, Ix ix) {
   with_binary_op<T>(op, [&](const auto& f) {
     using TO = result_of_t<T, std::decay_t<decltype(f)>>;
     strided_loop(f, static_cast<TO*>(out), n, ix, a, b);
@@ -90,8 +90,10 @@ void CudaBackend::binary(ops::Binary op, const TensorRef& out, const TensorRef& 
       binary_contiguous<T><<<contiguous_blocks(n, vectorized, kN), kThreads, 0, stream>>>(op, out.data, x, y, n,
                                                                                             vectorized);
     } else {
-      binary_strided<T><<<blocks_for(n), kThreads, 0, stream>>>(op, out.data, a.ptr<const T>(), b.ptr<const T>(), n,
-                                                                ix);
+      with_indexer(ix, n, [&](const auto& index) {
+        binary_strided<T><<<blocks_for(n), kThreads, 0, stream>>>(op, out.data, a.ptr<const T>(), b.ptr<const T>(), n,
+                                                                  index);
+      });
     }
   });
   ACCMT_CUDA_CHECK_LAUNCH();

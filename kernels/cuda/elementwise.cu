@@ -31,12 +31,8 @@ template <class T> __global__ void fill_contiguous(T* out, int64_t n, T value, b
   contiguous_loop<kVecElems<T>>(Constant<T>{value}, out, n, vectorized);
 }
 
-template <class T> __global__ void fill_strided(T* out, int64_t n, StridedIndexer<1> ix, T value) {
-  for (int64_t i = global_index(); i < n; i += grid_stride()) {
-    int64_t off[1];
-    ix.offsets(i, off);
-    out[off[0]] = value;
-  }
+template <class T, class Ix> __global__ void fill_strided(T* out, int64_t n, Ix ix, T value) {
+  strided_loop(Constant<T>{value}, out, n, ix);
 }
 
 template <class To, class From>
@@ -44,13 +40,8 @@ __global__ void copy_contiguous(To* out, In<From> in, int64_t n, bool vectorized
   contiguous_loop<kVecElems<To, From>>(Convert<To>{}, out, n, vectorized, in);
 }
 
-template <class To, class From>
-__global__ void copy_strided(To* out, const From* in, int64_t n, StridedIndexer<2> ix) {
-  for (int64_t i = global_index(); i < n; i += grid_stride()) {
-    int64_t off[2];
-    ix.offsets(i, off);
-    out[off[0]] = convert<To>(in[off[1]]);
-  }
+template <class To, class From, class Ix> __global__ void copy_strided(To* out, const From* in, int64_t n, Ix ix) {
+  strided_loop(Convert<To>{}, out, n, ix, in);
 }
 
 }  // namespace
@@ -66,7 +57,11 @@ void CudaBackend::fill(const TensorRef& out, const Scalar& value) {
       constexpr int kN = kVecElems<T>;
       const bool vectorized = aligned_to(out.data, int64_t(sizeof(T)) * kN);
       fill_contiguous<T><<<contiguous_blocks(n, vectorized, kN), kThreads, 0, stream>>>(out.ptr<T>(), n, v, vectorized);
-    } else fill_strided<T><<<blocks_for(n), kThreads, 0, stream>>>(out.ptr<T>(), n, ix, v);
+    } else {
+      with_indexer(ix, n, [&](const auto& index) {
+        fill_strided<T><<<blocks_for(n), kThreads, 0, stream>>>(out.ptr<T>(), n, index, v);
+      });
+    }
   });
   ACCMT_CUDA_CHECK_LAUNCH();
 }
@@ -89,7 +84,11 @@ void CudaBackend::copy_cast(const TensorRef& out, const TensorRef& in) {
         const bool vectorized = aligned_to(out.data, int64_t(sizeof(To)) * kN) && vector_ready(x, kN);
         copy_contiguous<To, From><<<contiguous_blocks(n, vectorized, kN), kThreads, 0, stream>>>(out.ptr<To>(), x, n,
                                                                                                    vectorized);
-      } else copy_strided<To, From><<<blocks_for(n), kThreads, 0, stream>>>(out.ptr<To>(), in.ptr<From>(), n, ix);
+      } else {
+        with_indexer(ix, n, [&](const auto& index) {
+          copy_strided<To, From><<<blocks_for(n), kThreads, 0, stream>>>(out.ptr<To>(), in.ptr<const From>(), n, index);
+        });
+      }
     });
   });
   ACCMT_CUDA_CHECK_LAUNCH();

@@ -46,8 +46,8 @@ __global__ void __launch_bounds__(kThreads) unary_contiguous(ops::Unary op, T* o
   with_unary_op<T>(op, [&](const auto& f) { contiguous_loop<kVecElems<T>>(f, out, n, vectorized, in); });
 }
 
-template <class T>
-__global__ void __launch_bounds__(kThreads) unary_strided(ops::Unary op, T* out, const T* in, int64_t n, StridedIndexer<2> ix) {
+template <class T, class Ix>
+__global__ void __launch_bounds__(kThreads) unary_strided(ops::Unary op, T* out, const T* in, int64_t n, Ix ix) {
   with_unary_op<T>(op, [&](const auto& f) { strided_loop(f, out, n, ix, in); });
 }
 
@@ -66,7 +66,9 @@ void CudaBackend::unary(ops::Unary op, const TensorRef& out, const TensorRef& in
       unary_contiguous<T><<<contiguous_blocks(n, vectorized, kN), kThreads, 0, stream>>>(op, out.ptr<T>(), x, n,
                                                                                            vectorized);
     } else {
-      unary_strided<T><<<blocks_for(n), kThreads, 0, stream>>>(op, out.ptr<T>(), in.ptr<const T>(), n, ix);
+      with_indexer(ix, n, [&](const auto& index) {
+        unary_strided<T><<<blocks_for(n), kThreads, 0, stream>>>(op, out.ptr<T>(), in.ptr<const T>(), n, index);
+      });
     }
   });
   ACCMT_CUDA_CHECK_LAUNCH();

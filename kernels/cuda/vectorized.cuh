@@ -6,12 +6,14 @@
 //     16-byte aligned pointers each thread moves 16 bytes of the widest operand per load,
 //     kUnroll vectors at a time so several loads are in flight; a scalar loop does the
 //     tail, or everything when a pointer is misaligned.
-//   strided_loop: any strides (kernels/cuda/strided.cuh), one element per step.
+//   strided_loop: any strides, one element per step, through StridedIndexer
+//     (kernels/cuda/strided.cuh) or its 32-bit form (kernels/cuda/index32.cuh).
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <utility>
 
+#include "kernels/cuda/index32.cuh"
 #include "kernels/cuda/launch.cuh"
 #include "kernels/cuda/strided.cuh"
 
@@ -93,9 +95,9 @@ __device__ void contiguous_loop(const F& f, TO* out, int64_t n, bool vectorized,
   for (int64_t i = done + global_index(); i < n; i += grid_stride()) out[i] = f(in.at(i)...);
 }
 
-template <class TO, class F, class... TI, size_t... Is>
-__device__ void strided_loop_impl(const F& f, TO* out, int64_t n, const StridedIndexer<1 + sizeof...(TI)>& ix,
-                                  std::index_sequence<Is...>, const TI*... in) {
+template <class Ix, class TO, class F, class... TI, size_t... Is>
+__device__ void strided_loop_impl(const F& f, TO* out, int64_t n, const Ix& ix, std::index_sequence<Is...>,
+                                  const TI*... in) {
   for (int64_t i = global_index(); i < n; i += grid_stride()) {
     int64_t off[1 + sizeof...(TI)];
     ix.offsets(i, off);
@@ -103,10 +105,10 @@ __device__ void strided_loop_impl(const F& f, TO* out, int64_t n, const StridedI
   }
 }
 
-// out[i] = f(in[i]...) through the operands' strides (operand 0 of ix is out).
-template <class TO, class F, class... TI>
-__device__ void strided_loop(const F& f, TO* out, int64_t n, const StridedIndexer<1 + sizeof...(TI)>& ix,
-                             const TI*... in) {
+// out[i] = f(in[i]...) through the operands' strides (operand 0 of ix is out); ix is a
+// StridedIndexer<1 + sizeof...(TI)> or its StridedIndexer32.
+template <class Ix, class TO, class F, class... TI>
+__device__ void strided_loop(const F& f, TO* out, int64_t n, const Ix& ix, const TI*... in) {
   strided_loop_impl(f, out, n, ix, std::index_sequence_for<TI...>{}, in...);
 }
 

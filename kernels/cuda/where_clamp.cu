@@ -20,9 +20,9 @@ __global__ void __launch_bounds__(kThreads)
   contiguous_loop<kVecElems<T>>(Select<T>{}, out, n, vectorized, cond, a, b);
 }
 
-template <class T>
+template <class T, class Ix>
 __global__ void __launch_bounds__(kThreads)
-    where_strided(T* out, const bool* cond, const T* a, const T* b, int64_t n, StridedIndexer<4> ix) {
+    where_strided(T* out, const bool* cond, const T* a, const T* b, int64_t n, Ix ix) {
   strided_loop(Select<T>{}, out, n, ix, cond, a, b);
 }
 
@@ -43,9 +43,9 @@ __global__ void __launch_bounds__(kThreads) clamp_contiguous(T* out, In<T> in, i
                        [&](const auto& f) { contiguous_loop<kVecElems<T>>(f, out, n, vectorized, in); });
 }
 
-template <class T>
-__global__ void __launch_bounds__(kThreads) clamp_strided(T* out, const T* in, int64_t n, StridedIndexer<2> ix,
-                                                          bool has_lo, bool has_hi, acc_t<T> lo, acc_t<T> hi) {
+template <class T, class Ix>
+__global__ void __launch_bounds__(kThreads) clamp_strided(T* out, const T* in, int64_t n, Ix ix, bool has_lo,
+                                                          bool has_hi, acc_t<T> lo, acc_t<T> hi) {
   with_clamp_bounds<T>(has_lo, has_hi, lo, hi, [&](const auto& f) { strided_loop(f, out, n, ix, in); });
 }
 
@@ -67,8 +67,10 @@ void CudaBackend::where(const TensorRef& out, const TensorRef& cond, const Tenso
       where_contiguous<T><<<contiguous_blocks(n, vectorized, kN), kThreads, 0, stream>>>(out.ptr<T>(), c, x, y, n,
                                                                                            vectorized);
     } else {
-      where_strided<T><<<blocks_for(n), kThreads, 0, stream>>>(out.ptr<T>(), cond.ptr<const bool>(), a.ptr<const T>(),
-                                                               b.ptr<const T>(), n, ix);
+      with_indexer(ix, n, [&](const auto& index) {
+        where_strided<T><<<blocks_for(n), kThreads, 0, stream>>>(out.ptr<T>(), cond.ptr<const bool>(),
+                                                                 a.ptr<const T>(), b.ptr<const T>(), n, index);
+      });
     }
   });
   ACCMT_CUDA_CHECK_LAUNCH();
@@ -90,8 +92,10 @@ void CudaBackend::clamp(const TensorRef& out, const TensorRef& in, const Scalar*
       clamp_contiguous<T><<<contiguous_blocks(n, vectorized, kN), kThreads, 0, stream>>>(
           out.ptr<T>(), x, n, vectorized, has_lo, has_hi, l, h);
     } else {
-      clamp_strided<T><<<blocks_for(n), kThreads, 0, stream>>>(out.ptr<T>(), in.ptr<const T>(), n, ix, has_lo, has_hi,
-                                                               l, h);
+      with_indexer(ix, n, [&](const auto& index) {
+        clamp_strided<T><<<blocks_for(n), kThreads, 0, stream>>>(out.ptr<T>(), in.ptr<const T>(), n, index, has_lo,
+                                                                 has_hi, l, h);
+      });
     }
   });
   ACCMT_CUDA_CHECK_LAUNCH();
