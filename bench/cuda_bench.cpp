@@ -69,6 +69,14 @@ void elementwise_cases() {
   Tensor m = randn_cuda({8192, 8192});
   report_bw("transpose_copy_8192", 2 * 8192.0 * 8192 * 4, [&] { (void)m.t().contiguous(); });
   report_bw("bias_add_broadcast", 2 * 8192.0 * 8192 * 4, [&] { (void)m.add(m.select(0, 0)); });
+  report_bw("neg_inplace_bf16_1G", 2 * double(n) * 2, [&] { h.neg_(); });
+  report_bw("clamp_inplace_f32_1G", 2 * fb, [&] { out.clamp_(Scalar(-1.0), Scalar(1.0)); });
+  Tensor mask = a.gt(0.0);
+  report_bw("where_f32_1G", 3 * fb + double(n), [&] { (void)where(mask, a, b); });
+  // Random draws only write their output.
+  report_bw("rand_f32_1G", fb, [&] { out.uniform_(); });
+  report_bw("randn_f32_1G", fb, [&] { out.normal_(); });
+  report_bw("bernoulli_f32_1G", fb, [&] { out.bernoulli_(0.9); });
 }
 
 void reduction_cases() {

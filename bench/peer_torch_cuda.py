@@ -57,6 +57,13 @@ def elementwise():
     m = randn(8192, 8192)
     bw("transpose_copy_8192", 2 * 8192.0 * 8192 * 4, lambda: m.t().contiguous())
     bw("bias_add_broadcast", 2 * 8192.0 * 8192 * 4, lambda: m.add(m[0]))
+    bw("neg_inplace_bf16_1G", 2 * n * 2.0, lambda: h.neg_())
+    bw("clamp_inplace_f32_1G", 2 * fb, lambda: out.clamp_(-1.0, 1.0))
+    mask = a > 0
+    bw("where_f32_1G", 3 * fb + n, lambda: torch.where(mask, a, b))
+    bw("rand_f32_1G", fb, lambda: out.uniform_())
+    bw("randn_f32_1G", fb, lambda: out.normal_())
+    bw("bernoulli_f32_1G", fb, lambda: out.bernoulli_(0.9))
 
 
 def reduction():

@@ -75,6 +75,12 @@ template <class T> ACCMT_HOST_DEVICE inline T gelu_tanh_grad(T x) {
 template <class T> ACCMT_HOST_DEVICE inline T softplus(T x) { return x > T(20) ? x : log1p(exp(x)); }
 template <class T> ACCMT_HOST_DEVICE inline T softplus_grad(T x) { return x > T(20) ? T(1) : sigmoid(x); }
 
+// x < 0, spelled so that unsigned types do not compare with zero (nvcc warns about that).
+template <class T> ACCMT_HOST_DEVICE inline bool is_negative(T x) {
+  if constexpr (std::is_unsigned_v<T>) return false;
+  else return x < T(0);
+}
+
 // Forced inline: callers pass a constant op, so the switch folds away and loops vectorise.
 template <class T> ACCMT_HOST_DEVICE ACCMT_FORCE_INLINE T apply_unary(Unary op, T x) {
   if constexpr (std::is_floating_point_v<T>) {
@@ -121,14 +127,22 @@ template <class T> ACCMT_HOST_DEVICE ACCMT_FORCE_INLINE T apply_unary(Unary op, 
     // the others to float first).
     switch (op) {
       case Unary::Neg: return T(-x);
-      case Unary::Abs: return x < T(0) ? T(-x) : x;
+      case Unary::Abs: return is_negative(x) ? T(-x) : x;
       case Unary::Relu: return x > T(0) ? x : T(0);
-      case Unary::Sign: return T((x > T(0)) - (x < T(0)));
+      case Unary::Sign: return T((x > T(0)) - is_negative(x));
       case Unary::Square: return T(x * x);
       case Unary::LogicalNot: return T(x == T(0));
       default: return x;  // floor/ceil/round/trunc are the identity on integers
     }
   }
+}
+
+// clamp's bounds: NaN in the value or in the bound propagates, as in PyTorch.
+template <class T> ACCMT_HOST_DEVICE inline T clamp_below(T v, T lo) {
+  return (v != v || lo != lo) ? (v != v ? v : lo) : (v < lo ? lo : v);
+}
+template <class T> ACCMT_HOST_DEVICE inline T clamp_above(T v, T hi) {
+  return (v != v || hi != hi) ? (v != v ? v : hi) : (v > hi ? hi : v);
 }
 
 template <class T> ACCMT_HOST_DEVICE inline T int_floor_div(T a, T b) {
@@ -176,7 +190,7 @@ template <class T> ACCMT_HOST_DEVICE ACCMT_FORCE_INLINE T apply_binary(Binary op
       case Binary::Div: return b == T(0) ? T(0) : T(a / b);  // front-ends use float div; this is trunc
       case Binary::Pow: {
         T r = 1;
-        if (b < T(0)) return a == T(1) ? T(1) : T(0);
+        if (is_negative(b)) return a == T(1) ? T(1) : T(0);
         for (T e = b, base = a; e > T(0); e = T(e / 2), base = T(base * base))
           if (e % 2) r = T(r * base);
         return r;
@@ -186,7 +200,7 @@ template <class T> ACCMT_HOST_DEVICE ACCMT_FORCE_INLINE T apply_binary(Binary op
       case Binary::Remainder: {
         if (b == T(0)) return T(0);
         T r = T(a % b);
-        return (r != T(0) && ((r < T(0)) != (b < T(0)))) ? T(r + b) : r;
+        return (r != T(0) && (is_negative(r) != is_negative(b))) ? T(r + b) : r;
       }
       case Binary::FloorDivide: return b == T(0) ? T(0) : int_floor_div(a, b);
       case Binary::ReluBackward: return b > T(0) ? a : T(0);

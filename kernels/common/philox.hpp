@@ -47,11 +47,14 @@ ACCMT_HOST_DEVICE inline double u64_to_unit_double(uint32_t lo, uint32_t hi) {
 ACCMT_HOST_DEVICE inline float uniform_float(uint64_t seed, uint64_t offset, uint64_t i) {
   return u32_to_unit_float(block(seed, offset, i / 4).v[i % 4]);
 }
+// Uniform in [0, 1) with the top `digits` bits of x.
+ACCMT_HOST_DEVICE inline float u32_to_unit_float_digits(uint32_t x, int digits) {
+  return float(x >> (32 - digits)) * (1.0f / float(1u << digits));
+}
 // Element i of a uniform draw in [0, 1) with `digits` random bits (<= 24): 8 for bfloat16
 // and 11 for float16, so every value is exactly representable and 1.0 never appears.
 ACCMT_HOST_DEVICE inline float uniform_float_digits(uint64_t seed, uint64_t offset, uint64_t i, int digits) {
-  uint32_t x = block(seed, offset, i / 4).v[i % 4] >> (32 - digits);
-  return float(x) * (1.0f / float(1u << digits));
+  return u32_to_unit_float_digits(block(seed, offset, i / 4).v[i % 4], digits);
 }
 // Element i of a float64-precision uniform draw.
 ACCMT_HOST_DEVICE inline double uniform_double(uint64_t seed, uint64_t offset, uint64_t i) {
@@ -104,11 +107,13 @@ ACCMT_HOST_DEVICE inline void normal_double_block(uint64_t seed, uint64_t offset
   v[1] = r * sin(theta);
 }
 
+// The k-th (0 or 1) 64-bit half of a block: lane 2k low, lane 2k + 1 high.
+ACCMT_HOST_DEVICE inline uint64_t block_u64(const U32x4& b, int k) {
+  return (uint64_t(b.v[2 * k + 1]) << 32) | b.v[2 * k];
+}
 // 64 random bits for element i (used for integer draws).
 ACCMT_HOST_DEVICE inline uint64_t bits64(uint64_t seed, uint64_t offset, uint64_t i) {
-  U32x4 b = block(seed, offset, i / 2);
-  int lane = int(i % 2) * 2;
-  return (uint64_t(b.v[lane + 1]) << 32) | b.v[lane];
+  return block_u64(block(seed, offset, i / 2), int(i % 2));
 }
 
 }  // namespace accmt::philox

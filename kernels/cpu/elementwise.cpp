@@ -155,9 +155,8 @@ void CpuBackend::clamp(const TensorRef& out, const TensorRef& in, const Scalar* 
     const A l = has_lo ? lo->to<A>() : A(0), h = has_hi ? hi->to<A>() : A(0);
     map1<T>(out, in, [=](T x) {
       A v = A(x);
-      // NaN in the input or in a bound propagates, as in PyTorch.
-      if (has_lo) v = (v != v || l != l) ? (v != v ? v : l) : (v < l ? l : v);
-      if (has_hi) v = (v != v || h != h) ? (v != v ? v : h) : (v > h ? h : v);
+      if (has_lo) v = ops::clamp_below(v, l);
+      if (has_hi) v = ops::clamp_above(v, h);
       return T(v);
     });
   });

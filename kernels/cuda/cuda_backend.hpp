@@ -70,6 +70,19 @@ class CudaBackend final : public Backend {
   void layer_norm_backward(const TensorRef* dx, const TensorRef* dweight, const TensorRef* dbias,
                            const TensorRef& dy, const TensorRef& x, const TensorRef* mean, const TensorRef& rstd,
                            const TensorRef* weight) override;
+
+  // Elementwise maps and draws: unary.cu, binary.cu, where_clamp.cu, ranges.cu, random.cu
+  // (shared loops in vectorized.cuh).
+  void unary(ops::Unary op, const TensorRef& out, const TensorRef& in) override;
+  void binary(ops::Binary op, const TensorRef& out, const TensorRef& a, const TensorRef& b) override;
+  void where(const TensorRef& out, const TensorRef& cond, const TensorRef& a, const TensorRef& b) override;
+  void clamp(const TensorRef& out, const TensorRef& in, const Scalar* lo, const Scalar* hi) override;
+  void arange(const TensorRef& out, double start, double step) override;
+  void linspace(const TensorRef& out, double start, double end) override;
+  void uniform(const TensorRef& out, uint64_t seed, uint64_t offset, double low, double high) override;
+  void normal(const TensorRef& out, uint64_t seed, uint64_t offset, double mean, double std) override;
+  void randint(const TensorRef& out, uint64_t seed, uint64_t offset, int64_t low, int64_t high) override;
+  void bernoulli(const TensorRef& out, const TensorRef& p, uint64_t seed, uint64_t offset) override;
 };
 
 }  // namespace accmt::kernels::cuda
