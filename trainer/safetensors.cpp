@@ -65,7 +65,10 @@ std::string safetensors_bytes(const std::vector<std::pair<std::string, Tensor>>&
     ACCMT_CHECK(t.defined(), "safetensors: tensor '", name, "' is undefined");
     const uint64_t n = uint64_t(t.numel() * dtype_size(t.dtype()));
     header += "," + json_quote(name) + ":{\"dtype\":\"" + safetensors_dtype(t.dtype()) + "\",\"shape\":[";
-    for (size_t i = 0; i < t.sizes().size(); ++i) header += (i ? "," : "") + std::to_string(t.sizes()[i]);
+    for (size_t i = 0; i < t.sizes().size(); ++i) {
+      if (i) header += ',';
+      header += std::to_string(t.sizes()[i]);
+    }
     header += "],\"data_offsets\":[" + std::to_string(offset) + "," + std::to_string(offset + n) + "]}";
     offset += n;
   }
