@@ -160,7 +160,10 @@ TEST_SUITE("trainer.safetensors") {
              {dir + "/single.safetensors", tensors}, {dir + "/sharded", big}}) {
       const std::string out = dir + "/from_torch.safetensors";
       fs::remove(out);
-      const int rc = std::system(("python3 " + script + " " + in + " " + out + " > " + dir + "/py.log 2>&1").c_str());
+      const char* python = std::getenv("ACCMT_PYTHON");  // tools/setup-python-interop.sh prints one
+      const int rc = std::system((std::string(python ? python : "python3") + " " + script + " " + in + " " + out +
+                                  " > " + dir + "/py.log 2>&1")
+                                     .c_str());
       if (WEXITSTATUS(rc) == 3 && !required) {
         MESSAGE("python3 lacks torch or safetensors: interop not checked here (CI requires it)");
         return;
