@@ -2,8 +2,11 @@
 """Peer of bench/loader_bench.cpp: the same augmentation (pad 4 + random 32x32 crop,
 random flip, float conversion, normalisation) in a PyTorch Dataset, batched by
 torch.utils.data.DataLoader (batch 64, shuffle) with 0, 1 and 2 worker processes.
-Prints "workers<TAB>images/s<TAB>batches/s", the best of --reps epochs after a warm-up."""
+Like the accmt side, each case runs with a consumer that only takes the batches and with
+one that spends 2 ms of CPU per batch. Prints "workers<TAB>step_ms<TAB>images/s<TAB>
+batches/s", the best of --reps epochs after a warm-up."""
 import argparse
+import os
 import time
 
 import torch
@@ -34,25 +37,38 @@ class AugmentedImages(Dataset):
         return {"image": img, "label": self.labels[i]}
 
 
+def busy_wait_ms(ms):
+    """Keeps this thread busy for ms milliseconds (a stand-in for a training step)."""
+    end = time.perf_counter() + ms / 1000
+    while time.perf_counter() < end:
+        pass
+
+
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("--reps", type=int, default=3)
     p.add_argument("--examples", type=int, default=4096)
+    p.add_argument("--threads", type=int, default=int(os.environ.get("OMP_NUM_THREADS", 0)) or os.cpu_count())
     args = p.parse_args()
+    torch.set_num_threads(args.threads)
     ds = AugmentedImages(args.examples)
     print(f"# torch {torch.__version__} DataLoader, {args.examples} examples, batch 64, "
           f"{torch.get_num_threads()} threads in the caller")
-    for workers in (0, 1, 2):
-        loader = DataLoader(ds, batch_size=64, shuffle=True, num_workers=workers,
-                            persistent_workers=workers > 0)
-        best = float("inf")
-        for r in range(args.reps + 1):
-            t0 = time.perf_counter()
-            batches = sum(1 for b in loader if b["image"].shape[0] == 64)
-            s = time.perf_counter() - t0
-            if r > 0:
-                best = min(best, s)
-        print(f"{workers}\t{args.examples / best:.0f}\t{batches / best:.1f}")
+    for step_ms in (0, 2):
+        for workers in (0, 1, 2):
+            loader = DataLoader(ds, batch_size=64, shuffle=True, num_workers=workers,
+                                persistent_workers=workers > 0)
+            best = float("inf")
+            for r in range(args.reps + 1):
+                t0 = time.perf_counter()
+                batches = 0
+                for b in loader:
+                    batches += b["image"].shape[0] == 64
+                    busy_wait_ms(step_ms)
+                s = time.perf_counter() - t0
+                if r > 0:
+                    best = min(best, s)
+            print(f"{workers}\t{step_ms}\t{args.examples / best:.0f}\t{batches / best:.1f}")
 
 
 if __name__ == "__main__":

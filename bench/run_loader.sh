@@ -2,6 +2,7 @@
 # Runs the DataLoader throughput bench (accmt) and its PyTorch peer back to back on the
 # same machine and prints machine info and both results. Builds nothing.
 # usage: bench/run_loader.sh [BUILD_DIR] [--reps N] [--examples N]
+#   env THREADS (default: nproc), PYTHON (default: python3; one that imports torch)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 build=${1:-build}
@@ -12,4 +13,4 @@ threads=${THREADS:-$(nproc)}
 echo "- date: $(date -u '+%Y-%m-%d %H:%M UTC')"
 echo "- cpu: $(lscpu | sed -n 's/^Model name: *//p' | head -1), $(nproc) cores online; caller threads: $threads"
 OMP_NUM_THREADS=$threads "$bin" "$@"
-OMP_NUM_THREADS=$threads python3 "$here/loader_peer_torch.py" "$@"
+OMP_NUM_THREADS=$threads "${PYTHON:-python3}" "$here/loader_peer_torch.py" "$@"

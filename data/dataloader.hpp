@@ -10,7 +10,9 @@
 // exactly the batches not yet seen, without loading the skipped ones. A pass abandoned
 // early (break) counts as seen: the next pass starts the next epoch.
 //
-// Not thread-safe itself; the dataset and the loader must outlive the iterators.
+// Worker threads call the dataset's get() and the collate function concurrently, so both
+// must be safe to call from several threads. The loader itself is not thread-safe, and it
+// must outlive its iterators.
 #include <iterator>
 #include <memory>
 #include <type_traits>
@@ -45,6 +47,12 @@ template <class E, class B> class BasicDataLoader {
     cursor_->seed = resolve_seed(options.seed, options.generator);
   }
 
+  // A copy would share the position with the original; move it instead.
+  BasicDataLoader(const BasicDataLoader&) = delete;
+  BasicDataLoader& operator=(const BasicDataLoader&) = delete;
+  BasicDataLoader(BasicDataLoader&&) noexcept = default;
+  BasicDataLoader& operator=(BasicDataLoader&&) noexcept = default;
+
   class Iterator;
   Iterator begin();
   std::default_sentinel_t end() const { return {}; }
@@ -75,6 +83,15 @@ template <class E, class B> class BasicDataLoader {
     BasicCollateFn<E, B> collate;
     bool pin_memory = false;
 
+    B collate_named(const std::vector<E>& examples, const std::vector<int64_t>& indices) const {
+      try {
+        return collate(examples);
+      } catch (const std::exception& e) {
+        throw Error(detail::concat("DataLoader: collating the batch of dataset indices ", index_list(indices),
+                                   " failed: ", e.what()));
+      }
+    }
+
     B make(const std::vector<int64_t>& indices) const {
       const int64_t n = dataset->size();
       std::vector<E> examples;
@@ -89,12 +106,19 @@ template <class E, class B> class BasicDataLoader {
           throw Error(detail::concat("DataLoader: loading dataset index ", i, " failed with an unknown exception"));
         }
       }
-      B batch = collate(examples);
+      B batch = collate_named(examples, indices);
       if constexpr (std::is_same_v<B, Batch>)
         if (pin_memory) pin_batch(batch);
       return batch;
     }
   };
+
+  // Collate errors name the batch's dataset indices (the first few), as load errors do.
+  static std::string index_list(const std::vector<int64_t>& indices) {
+    std::string out = "[";
+    for (size_t k = 0; k < indices.size() && k < 8; ++k) out += (k ? ", " : "") + std::to_string(indices[k]);
+    return out + (indices.size() > 8 ? ", ...]" : "]");
+  }
 
   struct Cursor {
     int64_t epoch = 0;

@@ -151,6 +151,21 @@ TEST_CASE("a dataset error reaches the caller with the dataset index, with and w
   }
 }
 
+TEST_CASE("a collate error names the batch's dataset indices, the key and the shapes") {
+  struct Ragged : Dataset {
+    int64_t size() const override { return 6; }
+    Example get(int64_t i) const override { return Example{{"tokens", zeros({i < 4 ? 3 : 5})}}; }
+  };
+  for (int workers : {0, 2}) {
+    DataLoader loader(std::make_shared<Ragged>(), {.batch_size = 3, .num_workers = workers});
+    CHECK(has(error_of([&] {
+                for (Batch& b : loader) (void)b;
+              }),
+              "DataLoader: collating the batch of dataset indices [3, 4, 5] failed: collate: key 'tokens' has shape "
+              "[5] in example 1 but [3] in example 0"));
+  }
+}
+
 TEST_CASE("an early break leaves no thread behind, even with workers blocked on a full queue") {
   auto ds = std::make_shared<CountingDataset>(400, -1, 200);
   // Warm up (the caller's OpenMP team starts with the first parallel op).
