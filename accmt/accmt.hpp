@@ -12,5 +12,7 @@
 #include "tensor/dtype.hpp"
 #include "tensor/random.hpp"
 #include "tensor/tensor.hpp"
+#include "trainer/checkpoint.hpp"
 #include "trainer/hyperparameters.hpp"
+#include "trainer/safetensors.hpp"
 #include "trainer/trainer.hpp"

@@ -438,8 +438,8 @@ FitResult Trainer::fit(AcceleratorModule& module, std::shared_ptr<const data::Da
       throw Error(std::string("resume: the checkpoint's status.json is not valid JSON: ") + e.what());
     }
     auto number = [&](const char* key) {
-      ACCMT_CHECK(st[key] && st[key].IsScalar(), "resume: status.json has no '", key, "'");
-      return st[key].Scalar() == "null" ? kNaN : st[key].as<double>();
+      ACCMT_CHECK(st[key] && (st[key].IsScalar() || st[key].IsNull()), "resume: status.json has no '", key, "'");
+      return st[key].IsNull() ? kNaN : st[key].as<double>();  // null: no value yet (NaN)
     };
     auto integer = [&](const char* key) { return int64_t(number(key)); };
     start_epoch = integer("epoch");
@@ -457,7 +457,7 @@ FitResult Trainer::fit(AcceleratorModule& module, std::shared_ptr<const data::Da
     for (const auto& kv : st["best"]) best[kv.first.as<std::string>()] = kv.second.as<double>();
     run.saving.restore_best(best);
     for (const auto& kv : st["metrics"])
-      run.last_metrics[kv.first.as<std::string>()] = kv.second.Scalar() == "null" ? kNaN : kv.second.as<double>();
+      run.last_metrics[kv.first.as<std::string>()] = kv.second.IsNull() ? kNaN : kv.second.as<double>();
     ACCMT_CHECK(start_step >= 0 && start_step < batches_per_epoch, "resume: the checkpoint is at batch ", start_step,
                 " of an epoch of ", batches_per_epoch, " batches: the data or batch size changed");
     run.progress->message("resumed from " + checkpoint_dir + " at epoch " + std::to_string(start_epoch + 1) +
