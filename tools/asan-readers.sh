@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# The readers of untrusted input (safetensors files, checkpoints, data files, option
+# strings) under AddressSanitizer + UndefinedBehaviorSanitizer, in build-asan/ (CPU only).
+# CI runs it after the README's test command.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+if ! command -v nvcc >/dev/null 2>&1 && [ -x /usr/local/cuda/bin/nvcc ]; then export PATH=/usr/local/cuda/bin:$PATH; fi
+generator=()
+[ -f build-asan/CMakeCache.txt ] || generator=(-G Ninja)
+cmake -S . -B build-asan "${generator[@]}" -DCMAKE_BUILD_TYPE=Release -DACCMT_SANITIZE=ON -DACCMT_CUDA=OFF \
+  -DACCMT_BUILD_BENCH=OFF -DACCMT_BUILD_EXAMPLES=OFF >/dev/null
+cmake --build build-asan -j "${JOBS:-2}" --target accmt_tests
+ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+  ./build-asan/tests/accmt_tests --no-intro=true \
+  --test-suite=trainer.safetensors,trainer.resume,trainer.hyperparameters,trainer.parts,data.datasets,data.collate
