@@ -1,8 +1,10 @@
 #include "trainer/safetensors.hpp"
 
 #include <yaml-cpp/yaml.h>
+#include <zlib.h>
 
 #include <algorithm>
+#include <cstring>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -118,14 +120,14 @@ struct Entry {
 
 }  // namespace
 
-std::vector<std::pair<std::string, Tensor>> load_safetensors(const std::string& path,
-                                                             std::map<std::string, std::string>* metadata) {
+namespace {
+
+// The safetensors bytes in [base, base + file_size) of `in`; `path` names them in errors.
+std::vector<std::pair<std::string, Tensor>> parse_safetensors(std::istream& in, uint64_t base, uint64_t file_size,
+                                                              const std::string& path,
+                                                              std::map<std::string, std::string>* metadata) {
   auto fail = [&](const std::string& why) -> Error { return Error("safetensors file '" + path + "': " + why); };
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw fail("cannot open it (missing or unreadable)");
-  in.seekg(0, std::ios::end);
-  const uint64_t file_size = uint64_t(in.tellg());
-  in.seekg(0);
+  in.seekg(std::streamoff(base));
   if (file_size < 8) throw fail("shorter than the 8-byte header length (" + std::to_string(file_size) + " bytes)");
   unsigned char len_bytes[8];
   in.read(reinterpret_cast<char*>(len_bytes), 8);
@@ -200,12 +202,72 @@ std::vector<std::pair<std::string, Tensor>> load_safetensors(const std::string& 
   std::vector<std::pair<std::string, Tensor>> out;
   for (const Entry& e : entries) {
     std::string bytes(size_t(e.end - e.begin), '\0');
-    in.seekg(std::streamoff(8 + n + e.begin));
+    in.seekg(std::streamoff(base + 8 + n + e.begin));
     in.read(bytes.data(), std::streamsize(bytes.size()));
     if (!in) throw fail("cannot read the data of '" + e.name + "'");
     out.emplace_back(e.name, tensor_from_bytes(bytes, e.shape, e.dtype));
   }
   return out;
+}
+
+uint64_t size_of(std::ifstream& in) {
+  in.seekg(0, std::ios::end);
+  const uint64_t size = uint64_t(in.tellg());
+  in.seekg(0);
+  return size;
+}
+
+}  // namespace
+
+std::vector<std::pair<std::string, Tensor>> load_safetensors(const std::string& path,
+                                                             std::map<std::string, std::string>* metadata) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw Error("safetensors file '" + path + "': cannot open it (missing or unreadable)");
+  return parse_safetensors(in, 0, size_of(in), path, metadata);
+}
+
+// ---------------------------------------------------------------- the native format
+namespace {
+constexpr char kNativeMagic[8] = {'A', 'C', 'C', 'M', 'T', 'N', 'T', '1'};
+constexpr uint64_t kNativeHeader = 16;  // magic, CRC-32 of the rest, 4 bytes of padding
+}  // namespace
+
+void save_native(const std::string& path, const std::vector<std::pair<std::string, Tensor>>& tensors,
+                 const std::map<std::string, std::string>& metadata) {
+  const std::string body = safetensors_bytes(tensors, metadata);
+  uLong crc = crc32(0L, Z_NULL, 0);
+  for (size_t done = 0; done < body.size();) {
+    const uInt chunk = uInt(std::min<size_t>(body.size() - done, size_t(1) << 30));
+    crc = crc32(crc, reinterpret_cast<const Bytef*>(body.data() + done), chunk);
+    done += chunk;
+  }
+  std::string out(kNativeMagic, 8);
+  for (int i = 0; i < 4; ++i) out += char((uint32_t(crc) >> (8 * i)) & 0xff);
+  out += std::string(4, '\0');
+  out += body;
+  write_file_atomic(path, out);
+}
+
+std::vector<std::pair<std::string, Tensor>> load_native(const std::string& path,
+                                                        std::map<std::string, std::string>* metadata) {
+  auto fail = [&](const std::string& why) { return Error("accmt model file '" + path + "': " + why); };
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw fail("cannot open it (missing or unreadable)");
+  const uint64_t size = size_of(in);
+  char head[kNativeHeader];
+  if (size < kNativeHeader || !in.read(head, kNativeHeader) || std::memcmp(head, kNativeMagic, 8) != 0)
+    throw fail("not an accmt native model file (no ACCMTNT1 header)");
+  uint32_t want = 0;
+  for (int i = 3; i >= 0; --i) want = (want << 8) | uint8_t(head[8 + i]);
+  uLong crc = crc32(0L, Z_NULL, 0);
+  std::vector<char> buf(size_t(1) << 20);
+  while (in) {
+    in.read(buf.data(), std::streamsize(buf.size()));
+    if (in.gcount() > 0) crc = crc32(crc, reinterpret_cast<const Bytef*>(buf.data()), uInt(in.gcount()));
+  }
+  if (uint32_t(crc) != want) throw fail("fails its CRC-32 check (truncated or corrupted)");
+  in.clear();
+  return parse_safetensors(in, kNativeHeader, size - kNativeHeader, path, metadata);
 }
 
 }  // namespace accmt
@@ -320,6 +382,33 @@ std::vector<std::pair<std::string, Tensor>> load_model_safetensors(const std::st
     out.emplace_back(name, it->second.second);
   }
   return out;
+}
+
+}  // namespace accmt
+
+namespace accmt {
+
+void save_model_folder(const std::string& folder, const std::vector<std::pair<std::string, Tensor>>& tensors,
+                       bool safe_serialization, int64_t max_shard_bytes) {
+  namespace fs = std::filesystem;
+  const fs::path dir(folder);
+  if (safe_serialization) {
+    save_model_safetensors(folder, tensors, max_shard_bytes);
+    fs::remove(dir / "model.accmt");
+    return;
+  }
+  make_dirs(folder);
+  save_native((dir / "model.accmt").string(), tensors);
+  fs::remove(dir / "model.safetensors");
+  fs::remove(dir / "model.safetensors.index.json");
+  for (const auto& entry : fs::directory_iterator(dir))
+    if (is_shard_file(entry.path().filename().string())) fs::remove(entry.path());
+}
+
+std::vector<std::pair<std::string, Tensor>> load_model_folder(const std::string& folder) {
+  const std::filesystem::path native = std::filesystem::path(folder) / "model.accmt";
+  if (std::filesystem::exists(native)) return load_native(native.string());
+  return load_model_safetensors(folder);
 }
 
 }  // namespace accmt

@@ -25,6 +25,13 @@ void save_safetensors(const std::string& path, const std::vector<std::pair<std::
 // back in file order, on the CPU.
 std::vector<std::pair<std::string, Tensor>> load_safetensors(const std::string& path,
                                                              std::map<std::string, std::string>* metadata = nullptr);
+// accmt's native model format (safe_serialization = false): the safetensors layout
+// behind a 16-byte header ("ACCMTNT1", the CRC-32 of everything after the header, 4 zero
+// bytes), so any corruption, not only a malformed header, is detected on load.
+void save_native(const std::string& path, const std::vector<std::pair<std::string, Tensor>>& tensors,
+                 const std::map<std::string, std::string>& metadata = {});
+std::vector<std::pair<std::string, Tensor>> load_native(const std::string& path,
+                                                        std::map<std::string, std::string>* metadata = nullptr);
 // safetensors' dtype code ("F32", "BF16", "I64", ...).
 const char* safetensors_dtype(DType dtype);
 // A JSON string literal with quotes and escapes.
@@ -43,6 +50,12 @@ namespace accmt {
 std::vector<std::string> save_model_safetensors(const std::string& folder,
                                                 const std::vector<std::pair<std::string, Tensor>>& tensors,
                                                 int64_t max_shard_bytes);
+// Saves a model folder in the chosen format: safetensors (sharded past max_shard_bytes)
+// or the native `model.accmt`; files of the other format are removed.
+void save_model_folder(const std::string& folder, const std::vector<std::pair<std::string, Tensor>>& tensors,
+                       bool safe_serialization, int64_t max_shard_bytes);
+// Loads a model folder in either format (the Trainer's saved models and checkpoints).
+std::vector<std::pair<std::string, Tensor>> load_model_folder(const std::string& folder);
 // Loads what save_model_safetensors wrote (following the index when there is one); a
 // missing shard or a tensor the index names but no shard holds is an error naming it.
 std::vector<std::pair<std::string, Tensor>> load_model_safetensors(const std::string& folder);

@@ -283,7 +283,7 @@ FitResult Trainer::fit(AcceleratorModule& module, std::shared_ptr<const data::Da
     return s;
   };
   auto write_model = [&](const std::string& folder) {
-    save_model_safetensors(folder, module.model->state_dict(), max_shard_bytes);
+    save_model_folder(folder, module.model->state_dict(), o.safe_serialization, max_shard_bytes);
     write_file_atomic((std::filesystem::path(folder) / "status.json").string(), status_json(run.position(), ""));
   };
   // A checkpoint of `at`; with_grads keeps the gradients of an unfinished group. An epoch's

@@ -6,6 +6,7 @@
 
 #include <csignal>
 #include <filesystem>
+#include <fstream>
 #include <sstream>
 
 #include <accmt/accmt.hpp>
@@ -262,6 +263,7 @@ TEST_SUITE("trainer.fit") {
     auto train = regression_data(12), val = regression_data(2, 9);  // one validation batch
     TrainerOptions o = base_options(dir, "{epochs: 6, batch_size: 4, optim: {type: SGD, lr: 0.01}}");
     o.model_saving = {"best_valid_loss"};
+    o.safe_serialization = true;
     o.model_saving_below = 4.5;
     o.model_saving_above = 1.0;
     Trainer t(o);
@@ -278,6 +280,36 @@ TEST_SUITE("trainer.fit") {
     test::Fixtures saved(dir + "/model/best_valid_loss/model.safetensors");
     CHECK(saved.get("weight").sizes() == Shape{1, 3});
     CHECK(saved.get("bias").sizes() == Shape{1});
+    // The saved model loads back into a fresh module.
+    Regression fresh;
+    fresh.model->load_state_dict(load_model_folder(dir + "/model/best_valid_loss"));
+    CHECK(fresh.model->state_dict()[0].second.equal(saved.get("weight")));
+  }
+
+  TEST_CASE("safe_serialization = false saves the native format, which detects any corruption") {
+    const std::string dir = temp_dir("native");
+    Regression m;
+    TrainerOptions o = base_options(dir, "{epochs: 2, batch_size: 4, optim: {type: SGD, lr: 0.01}}");
+    o.model_saving = {"always"};
+    o.safe_serialization = false;
+    Trainer(o).fit(m, regression_data(8), regression_data(4, 2));
+    const std::string folder = dir + "/model/always";
+    REQUIRE(fs::exists(folder + "/model.accmt"));
+    CHECK_FALSE(fs::exists(folder + "/model.safetensors"));
+    const auto loaded = load_model_folder(folder);
+    const auto state = m.model->state_dict();
+    REQUIRE(loaded.size() == state.size());
+    for (size_t i = 0; i < state.size(); ++i) CHECK(loaded[i].second.equal(state[i].second));
+    // A flipped bit in the data (which a safetensors header check would not see).
+    {
+      std::fstream f(folder + "/model.accmt", std::ios::in | std::ios::out | std::ios::binary);
+      f.seekg(-1, std::ios::end);
+      const char last = char(f.get());
+      f.seekp(-1, std::ios::end);
+      f.put(char(last ^ 1));
+    }
+    CHECK(contains(error_of([&] { load_model_folder(folder); }), "CRC-32"));
+    CHECK(contains(error_of([&] { load_native(folder + "/status.json"); }), "not an accmt native model file"));
   }
 
   TEST_CASE("checkpoints are written at the checkpoint_every boundaries") {
