@@ -133,10 +133,7 @@ Trainer::Trainer(TrainerOptions options) : options_(std::move(options)), out_(&s
                   o.train_loss_metric_name != o.val_loss_metric_name,
               "Trainer: train_loss_metric_name and val_loss_metric_name must be two different non-empty names");
   (void)parse_size(o.max_shard_size, "max_shard_size");
-  if (!o.log_with.empty())
-    throw Error(detail::concat("Trainer: log_with '", o.log_with.front(),
-                               "' is not supported by this build of accmt: no tracker is available yet (the "
-                               "history() of logged values is); leave log_with empty"));
+  for (const std::string& name : o.log_with) trackers_.push_back(make_tracker(name));
   if (o.model_saving_below && o.model_saving_above)
     ACCMT_CHECK(*o.model_saving_below > *o.model_saving_above, "Trainer: model_saving_below (",
                 *o.model_saving_below, ") must be greater than model_saving_above (", *o.model_saving_above, ")");
@@ -152,7 +149,13 @@ void Trainer::log_user(const std::map<std::string, double>& values) {
   if (!group_->is_main()) return;
   const int64_t every = options_.log_every * run_->accumulation;
   if (run_->global_step % every != 0 && run_->global_step != 0) return;
-  for (const auto& [name, v] : values) history_.push_back({name, v, run_->global_step});
+  for (const auto& [name, v] : values) emit(name, v, run_->global_step);
+}
+
+void Trainer::emit(const std::string& name, double value, int64_t step) {
+  if (!group_->is_main()) return;
+  history_.push_back({name, value, step});
+  for (auto& t : trackers_) t->log(name, value, step);
 }
 
 // ---------------------------------------------------------------- fit
@@ -273,6 +276,12 @@ FitResult Trainer::fit(AcceleratorModule& module, std::shared_ptr<const data::Da
       s += (first ? "" : ", ") + json_quote(k) + ": " + format_value(v);
       first = false;
     }
+    s += "},\n  \"tracker_run_ids\": {";
+    first = true;
+    for (const auto& t : trackers_) {
+      s += (first ? "" : ", ") + json_quote(t->name()) + ": " + json_quote(t->run_id());
+      first = false;
+    }
     s += "},\n  \"metrics\": {";
     first = true;
     for (const auto& [k, v] : run.last_metrics) {
@@ -329,7 +338,7 @@ FitResult Trainer::fit(AcceleratorModule& module, std::shared_ptr<const data::Da
         ACCMT_CHECK(out.loss.defined() && out.loss.numel() == 1, "validation_step must return a scalar loss, got ",
                     out.loss.defined() ? shape_str(out.loss.sizes()) : std::string("an undefined tensor"));
         if (!o.report_loss_after_eval && group_->is_main())
-          history_.push_back({o.val_loss_metric_name, out.loss.item<double>(), run.global_step});
+          emit(o.val_loss_metric_name, out.loss.item<double>(), run.global_step);
         loss_sum.add_(out.loss.detach().reshape({}).to(DType::Float64));
         ++batches;
         for (const auto& [name, pr] : out.metrics) {
@@ -356,8 +365,8 @@ FitResult Trainer::fit(AcceleratorModule& module, std::shared_ptr<const data::Da
     run.since_eval_sum.zero_();
     run.since_eval_count = 0;
     if (group_->is_main()) {
-      if (o.report_loss_after_eval) history_.push_back({o.val_loss_metric_name, run.last_valid_loss, run.global_step});
-      for (const auto& [k, v] : run.last_metrics) history_.push_back({k, v, run.global_step});
+      if (o.report_loss_after_eval) emit(o.val_loss_metric_name, run.last_valid_loss, run.global_step);
+      for (const auto& [k, v] : run.last_metrics) emit(k, v, run.global_step);
     }
     std::string line = "evaluation " + std::to_string(run.evaluations) + " at step " + std::to_string(run.global_step) +
                        ": " + o.val_loss_metric_name + " " + show(run.last_valid_loss);
@@ -406,7 +415,7 @@ FitResult Trainer::fit(AcceleratorModule& module, std::shared_ptr<const data::Da
     double shown = kNaN;
     if (run.global_step % window == 0) {
       shown = group_->mean(run.window_sum.item<double>() / double(run.window_count));
-      if (group_->is_main()) history_.push_back({o.train_loss_metric_name, shown, run.global_step});
+      emit(o.train_loss_metric_name, shown, run.global_step);
       run.window_sum.zero_();
       run.window_count = 0;
     }
@@ -465,6 +474,38 @@ FitResult Trainer::fit(AcceleratorModule& module, std::shared_ptr<const data::Da
                           ")");
   }
 
+  // ---- trackers: started once the resume point is known; a resumed run continues its runs
+  std::map<std::string, std::string> resume_ids;
+  if (resuming) {
+    const YAML::Node st = YAML::Load(read_checkpoint(checkpoint_dir).status);
+    for (const auto& kv : st["tracker_run_ids"]) resume_ids[kv.first.as<std::string>()] = kv.second.as<std::string>();
+  }
+  if (group_->is_main()) {
+    std::map<std::string, std::string> hparams = hps_.flatten();
+    hparams["grad_accumulation_steps"] = std::to_string(run.accumulation);
+    if (o.clip_grad) hparams["clip_grad"] = show(*o.clip_grad);
+    hparams["device"] = run.device.str();
+    for (auto& t : trackers_) {
+      TrackerStart ts{o.logging_dir, o.track_name.value_or(model_folder), hparams, o.tracker_options,
+                      resume_ids.count(t->name()) ? resume_ids.at(t->name()) : "", run.global_step};
+      t->start(ts);
+    }
+  }
+  struct FinishTrackers {
+    std::vector<std::unique_ptr<Tracker>>& trackers;
+    bool active;
+    std::string status = "FAILED";
+    ~FinishTrackers() {
+      if (!active) return;
+      for (auto& t : trackers) {
+        try {
+          t->finish(status);
+        } catch (...) {  // destructors do not throw; the logs written so far stay
+        }
+      }
+    }
+  } finish_trackers{trackers_, group_->is_main()};
+
   module.model->train();
   try {
     if (o.eval_when_start && !resuming) evaluate();
@@ -511,6 +552,7 @@ FitResult Trainer::fit(AcceleratorModule& module, std::shared_ptr<const data::Da
     }
     throw;
   }
+  finish_trackers.status = run.result.interrupted ? "KILLED" : "FINISHED";
   run.result.global_step = run.global_step;
   run.result.optimizer_steps = run.optimizer_steps;
   run.result.evaluations = run.evaluations;

@@ -34,6 +34,7 @@
 #include "trainer/model_saving.hpp"
 #include "trainer/process_group.hpp"
 #include "trainer/schedule_spec.hpp"
+#include "trainer/tracker.hpp"
 
 namespace accmt {
 
@@ -51,7 +52,7 @@ struct TrainerOptions {
   std::optional<int64_t> evaluate_every_n_steps;
   std::optional<std::string> checkpoint_every = "epoch";  // nullopt disables checkpointing
   std::string logging_dir = "logs";
-  std::vector<std::string> log_with;          // tracker names (TensorBoard, MLFlow, ...)
+  std::vector<std::string> log_with;          // trackers: CSV, JSONL, TensorBoard (trainer/tracker.hpp)
   int64_t log_every = 1;
   std::optional<int64_t> grad_accumulation_steps;
   std::optional<double> clip_grad;
@@ -117,11 +118,14 @@ class Trainer {
   friend class AcceleratorModule;
   struct Run;
   void log_user(const std::map<std::string, double>& values);
+  // A logged scalar: into history() and every tracker (main process only).
+  void emit(const std::string& name, double value, int64_t step);
 
   TrainerOptions options_;
   HyperParameters hps_;
   std::optional<EverySpec> checkpoint_every_;
   std::vector<LogRecord> history_;
+  std::vector<std::unique_ptr<Tracker>> trackers_;
   std::ostream* out_;
   ProcessGroup* group_;
   Run* run_ = nullptr;  // the fit in progress

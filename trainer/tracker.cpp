@@ -1,0 +1,280 @@
+// The trackers of trainer/tracker.hpp: CSV, JSON lines and TensorBoard event files.
+#include "trainer/tracker.hpp"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <sstream>
+
+#include "kernels/common/error.hpp"
+#include "trainer/atomic_file.hpp"
+#include "trainer/safetensors.hpp"
+
+namespace accmt {
+
+namespace fs = std::filesystem;
+
+uint32_t crc32c(const void* data, size_t n) {
+  static const auto table = [] {
+    std::array<uint32_t, 256> t{};
+    for (uint32_t i = 0; i < 256; ++i) {
+      uint32_t c = i;
+      for (int k = 0; k < 8; ++k) c = (c & 1) ? (c >> 1) ^ 0x82F63B78u : c >> 1;
+      t[i] = c;
+    }
+    return t;
+  }();
+  uint32_t crc = 0xFFFFFFFFu;
+  const auto* p = static_cast<const uint8_t*>(data);
+  for (size_t i = 0; i < n; ++i) crc = table[(crc ^ p[i]) & 0xff] ^ (crc >> 8);
+  return crc ^ 0xFFFFFFFFu;
+}
+
+namespace {
+
+double now_seconds() {
+  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+std::string new_run_id() {
+  std::random_device rd;
+  char buf[40];
+  std::snprintf(buf, sizeof buf, "%08x%08x%08x%08x", rd(), rd(), rd(), rd());
+  return buf;
+}
+
+std::string format_double(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.17g", v);
+  return buf;
+}
+
+// ---------------------------------------------------------------- CSV and JSON lines
+// Both keep one line per record; on resume the lines after the resume step are dropped.
+class LinesTracker : public Tracker {
+ public:
+  explicit LinesTracker(bool json) : json_(json) {}
+  std::string name() const override { return json_ ? "JSONL" : "CSV"; }
+  std::string run_id() const override { return run_id_; }
+
+  void start(const TrackerStart& s) override {
+    run_id_ = s.resume_run_id.empty() ? new_run_id() : s.resume_run_id;
+    dir_ = fs::path(s.logging_dir) / s.track_name / run_id_;
+    make_dirs(dir_.string());
+    path_ = dir_ / (json_ ? "metrics.jsonl" : "metrics.csv");
+    std::string kept = json_ ? "" : "step,name,value,wall_time\n";
+    if (!s.resume_run_id.empty() && fs::exists(path_)) {
+      std::ifstream in(path_);
+      std::string line;
+      bool first = true;
+      while (std::getline(in, line)) {
+        if (!json_ && first) {
+          first = false;
+          continue;
+        }
+        if (step_of(line) <= s.resume_step) kept += line + "\n";
+      }
+    }
+    write_file_atomic(path_.string(), kept);
+    std::string hp = "{";
+    bool first = true;
+    for (const auto& [k, v] : s.hparams) {
+      hp += (first ? "" : ", ") + json_quote(k) + ": " + json_quote(v);
+      first = false;
+    }
+    write_file_atomic((dir_ / "hparams.json").string(), hp + "}\n");
+    out_.open(path_, std::ios::app);
+    ACCMT_CHECK(out_.good(), name(), " tracker: cannot append to '", path_.string(), "'");
+  }
+
+  void log(const std::string& metric, double value, int64_t step) override {
+    if (json_)
+      out_ << "{\"step\": " << step << ", \"name\": " << json_quote(metric) << ", \"value\": " << format_double(value)
+           << ", \"wall_time\": " << format_double(now_seconds()) << "}\n";
+    else
+      out_ << step << "," << metric << "," << format_double(value) << "," << format_double(now_seconds()) << "\n";
+    out_.flush();
+  }
+
+  void finish(const std::string& status) override {
+    out_.close();
+    write_file_atomic((dir_ / "status.txt").string(), status + "\n");
+  }
+
+ private:
+  int64_t step_of(const std::string& line) const {
+    const size_t at = json_ ? line.find("\"step\": ") : 0;
+    if (at == std::string::npos) return 0;
+    return std::atoll(line.c_str() + at + (json_ ? 8 : 0));
+  }
+  bool json_;
+  std::string run_id_;
+  fs::path dir_, path_;
+  std::ofstream out_;
+};
+
+// ---------------------------------------------------------------- TensorBoard
+// Protocol-buffer encoding of the few Event fields TensorBoard needs.
+void put_varint(std::string& out, uint64_t v) {
+  while (v >= 0x80) {
+    out += char((v & 0x7f) | 0x80);
+    v >>= 7;
+  }
+  out += char(v);
+}
+void put_tag(std::string& out, int field, int wire) { put_varint(out, uint64_t(field) << 3 | uint64_t(wire)); }
+void put_bytes(std::string& out, int field, const std::string& bytes) {
+  put_tag(out, field, 2);
+  put_varint(out, bytes.size());
+  out += bytes;
+}
+template <class T> void put_fixed(std::string& out, int field, T v) {
+  put_tag(out, field, sizeof(T) == 8 ? 1 : 5);
+  char buf[sizeof(T)];
+  std::memcpy(buf, &v, sizeof(T));
+  out.append(buf, sizeof(T));
+}
+
+std::string event(double wall_time, int64_t step) {
+  std::string e;
+  put_fixed(e, 1, wall_time);
+  put_tag(e, 2, 0);
+  put_varint(e, uint64_t(step));
+  return e;
+}
+
+uint32_t masked_crc(const std::string& bytes) {
+  const uint32_t crc = crc32c(bytes.data(), bytes.size());
+  return ((crc >> 15) | (crc << 17)) + 0xa282ead8u;
+}
+
+class TensorBoardTracker : public Tracker {
+ public:
+  std::string name() const override { return "TensorBoard"; }
+  std::string run_id() const override { return run_id_; }
+
+  void start(const TrackerStart& s) override {
+    run_id_ = s.resume_run_id.empty() ? new_run_id() : s.resume_run_id;
+    const fs::path dir = fs::path(s.logging_dir) / s.track_name;
+    make_dirs(dir.string());
+    char host[256] = "localhost";
+    ::gethostname(host, sizeof host - 1);
+    char name[512];
+    std::snprintf(name, sizeof name, "events.out.tfevents.%010lld.%s.%d.%s", (long long)now_seconds(), host,
+                  int(::getpid()), run_id_.substr(0, 8).c_str());
+    out_.open(dir / name, std::ios::binary | std::ios::app);
+    ACCMT_CHECK(out_.good(), "TensorBoard tracker: cannot create '", (dir / name).string(), "'");
+    std::string version = event(now_seconds(), 0);
+    put_bytes(version, 3, "brain.Event:2");
+    write_record(version);
+    if (!s.resume_run_id.empty()) {
+      // Event.session_log (field 7) = SessionLog{status: START} at the first step not yet
+      // covered: TensorBoard drops the events from that step on that the interrupted run
+      // wrote.
+      std::string session;
+      put_tag(session, 1, 0);
+      put_varint(session, 1);
+      std::string e = event(now_seconds(), s.resume_step + 1);
+      put_bytes(e, 7, session);
+      write_record(e);
+    } else if (!s.hparams.empty()) {
+      std::string table = "| hyper-parameter | value |\n| --- | --- |\n";
+      for (const auto& [k, v] : s.hparams) table += "| " + k + " | " + v + " |\n";
+      write_text("hparams", table, 0);
+    }
+  }
+
+  void log(const std::string& metric, double value, int64_t step) override {
+    std::string v;
+    put_bytes(v, 1, metric);
+    put_fixed(v, 2, float(value));
+    std::string summary;
+    put_bytes(summary, 1, v);
+    std::string e = event(now_seconds(), step);
+    put_bytes(e, 5, summary);
+    write_record(e);
+  }
+
+  void finish(const std::string&) override { out_.close(); }
+
+ private:
+  // A text summary (the text plugin): a string tensor with plugin metadata "text".
+  void write_text(const std::string& tag, const std::string& text, int64_t step) {
+    std::string shape;  // TensorShapeProto with one dim of size 1
+    std::string dim;
+    put_tag(dim, 1, 0);
+    put_varint(dim, 1);
+    put_bytes(shape, 2, dim);
+    std::string tensor;
+    put_tag(tensor, 1, 0);
+    put_varint(tensor, 7);  // DT_STRING
+    put_bytes(tensor, 2, shape);
+    put_bytes(tensor, 8, text);
+    std::string plugin;
+    put_bytes(plugin, 1, "text");
+    std::string metadata;
+    put_bytes(metadata, 1, plugin);
+    std::string v;
+    put_bytes(v, 1, tag);
+    put_bytes(v, 8, tensor);
+    put_bytes(v, 9, metadata);
+    std::string summary;
+    put_bytes(summary, 1, v);
+    std::string e = event(now_seconds(), step);
+    put_bytes(e, 5, summary);
+    write_record(e);
+  }
+
+  void write_record(const std::string& data) {
+    std::string len(8, '\0');
+    const uint64_t n = data.size();
+    for (int i = 0; i < 8; ++i) len[size_t(i)] = char((n >> (8 * i)) & 0xff);
+    std::string rec = len;
+    const uint32_t lc = masked_crc(len), dc = masked_crc(data);
+    for (int i = 0; i < 4; ++i) rec += char((lc >> (8 * i)) & 0xff);
+    rec += data;
+    for (int i = 0; i < 4; ++i) rec += char((dc >> (8 * i)) & 0xff);
+    out_.write(rec.data(), std::streamsize(rec.size()));
+    out_.flush();
+  }
+
+  std::string run_id_;
+  std::ofstream out_;
+};
+
+std::string lower(std::string s) {
+  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
+  return s;
+}
+
+}  // namespace
+
+const std::vector<std::string>& supported_trackers() {
+  static const std::vector<std::string> names = {"CSV", "JSONL", "TensorBoard"};
+  return names;
+}
+
+std::unique_ptr<Tracker> make_tracker(const std::string& name) {
+  const std::string n = lower(name);
+  if (n == "csv") return std::make_unique<LinesTracker>(false);
+  if (n == "jsonl" || n == "json") return std::make_unique<LinesTracker>(true);
+  if (n == "tensorboard") return std::make_unique<TensorBoardTracker>();
+  std::string list;
+  for (const auto& s : supported_trackers()) list += (list.empty() ? "" : ", ") + s;
+  if (n == "wandb" || n == "cometml" || n == "aim" || n == "clearml" || n == "mlflow" || n == "dvclive")
+    throw Error(detail::concat("log_with: the ", name, " tracker is not supported by this build of accmt (it needs ",
+                               n == "mlflow" || n == "dvclive" ? "a file writer still to come"
+                                                                 : "its vendor's SDK or server",
+                               "); supported trackers: ", list));
+  throw Error(detail::concat("log_with: unknown tracker '", name, "'; supported trackers: ", list));
+}
+
+}  // namespace accmt
