@@ -1,0 +1,141 @@
+// CUDA fused scaled-dot-product attention against the CPU math path, forward and
+// backward (q, k, v gradients): causal and not, L != S, L = 1, odd widths, several batch
+// dims, float32/bfloat16/float16; calls the fused path does not take (a mask, dropout,
+// float64, broadcast batch dims, E > 128) still match; a create_graph backward works.
+#include <doctest/doctest.h>
+
+#include <cmath>
+#include <string>
+#include <vector>
+
+#include <accmt/accmt.hpp>
+#include "autograd/node.hpp"
+#include "autograd/ops_attention.hpp"
+#include "tests/cuda/parity.hpp"
+
+using accmt::DType;
+using accmt::Shape;
+using accmt::Tensor;
+using accmt::test::cuda::kCuda;
+using accmt::test::cuda::randn_cpu;
+using accmt::test::cuda::same_as_cpu;
+namespace F = accmt::nn::functional;
+
+namespace {
+
+struct AttnCase {
+  Shape batch;
+  int64_t L, S, E, Ev;
+};
+
+Shape with(Shape batch, int64_t rows, int64_t cols) {
+  batch.push_back(rows);
+  batch.push_back(cols);
+  return batch;
+}
+
+// Tolerances of the fused kernels against the CPU math path, which rounds its scores and
+// softmax to 16 bits where the kernels keep float32.
+double rtol_attn(DType dt) { return dt == DType::Float32 ? 1e-4 : dt == DType::Float16 ? 1e-2 : 5e-2; }
+double atol_attn(DType dt) { return dt == DType::Float32 ? 2e-5 : dt == DType::Float16 ? 1e-2 : 5e-2; }
+
+// Forward and gradients of sdpa on cuda:0 against the CPU, from the same inputs.
+void check_sdpa(const AttnCase& c, DType dt, bool causal, const Tensor& mask = Tensor(), double dropout_p = 0.0,
+                double rtol = -1, double atol = -1) {
+  accmt::Generator gen(17);
+  Tensor q = randn_cpu(with(c.batch, c.L, c.E), dt, gen), k = randn_cpu(with(c.batch, c.S, c.E), dt, gen);
+  Tensor v = randn_cpu(with(c.batch, c.S, c.Ev), dt, gen), dout = randn_cpu(with(c.batch, c.L, c.Ev), dt, gen);
+  if (rtol < 0) rtol = rtol_attn(dt);
+  if (atol < 0) atol = atol_attn(dt);
+  const std::string what = std::string(accmt::dtype_name(dt)) + " q " + accmt::shape_str(q.sizes()) + " k " +
+                           accmt::shape_str(k.sizes()) + " v " + accmt::shape_str(v.sizes()) +
+                           (causal ? " causal" : "") + (mask.defined() ? " masked" : "");
+  auto run = [&](const accmt::Device& dev) {
+    Tensor qd = q.to(dev).requires_grad_(), kd = k.to(dev).requires_grad_(), vd = v.to(dev).requires_grad_();
+    accmt::Generator drop(5);
+    Tensor out = F::scaled_dot_product_attention(qd, kd, vd, mask.defined() ? mask.to(dev) : Tensor(), dropout_p,
+                                                 causal, std::nullopt, &drop);
+    out.backward(dout.to(dev));
+    return std::vector<Tensor>{out.detach(), qd.grad(), kd.grad(), vd.grad()};
+  };
+  std::vector<Tensor> cpu = run(accmt::Device("cpu")), gpu = run(kCuda);
+  const char* names[] = {" out", " dq", " dk", " dv"};
+  for (int i = 0; i < 4; ++i) CHECK(same_as_cpu(gpu[i], cpu[i], what + names[i], rtol, atol));
+}
+
+const std::vector<AttnCase> kCases = {
+    {{2, 3}, 64, 64, 64, 64},   {{2}, 1, 37, 40, 40},      {{1, 2}, 50, 70, 72, 72}, {{3}, 70, 45, 80, 48},
+    {{2, 2}, 31, 95, 96, 96},   {{1}, 40, 40, 128, 128},  {{2, 1, 2}, 97, 33, 7, 13}, {{}, 33, 65, 16, 16},
+};
+
+}  // namespace
+
+TEST_SUITE("cuda.attention") {
+
+TEST_CASE("fused sdpa matches the CPU math path, forward and backward") {
+  for (DType dt : {DType::Float32, DType::BFloat16, DType::Float16})
+    for (bool causal : {false, true})
+      for (const AttnCase& c : kCases) check_sdpa(c, dt, causal);
+}
+
+TEST_CASE("the fused path is taken for qualifying cuda calls and declined for wide heads") {
+  accmt::Generator gen(3);
+  Tensor q = randn_cpu({2, 5, 16}, DType::Float32, gen).to(kCuda);
+  CHECK(accmt::autograd::fused_attention(q, q, q, 0.25, true).defined());
+  Tensor wide = randn_cpu({2, 5, 200}, DType::Float32, gen).to(kCuda);
+  CHECK_FALSE(accmt::autograd::fused_attention(wide, wide, wide, 0.1, false).defined());
+  Tensor f64 = q.to(DType::Float64);
+  CHECK_FALSE(accmt::autograd::fused_attention(f64, f64, f64, 0.25, false).defined());
+}
+
+TEST_CASE("calls the fused path does not take still match the CPU") {
+  Tensor bool_mask = accmt::ones({20, 30}, {.dtype = DType::Bool}).tril(3);
+  check_sdpa({{2}, 20, 30, 24, 24}, DType::Float32, false, bool_mask);
+  check_sdpa({{2}, 20, 30, 24, 24}, DType::Float32, false, Tensor(), 0.3);  // dropout: same Philox stream
+  check_sdpa({{2, 2}, 20, 30, 24, 16}, DType::Float64, true, Tensor(), 0.0, 1e-10, 1e-12);
+  check_sdpa({{1}, 9, 12, 160, 136}, DType::Float32, true);  // wider than the kernels take
+}
+
+TEST_CASE("broadcast batch dims use the math path") {
+  accmt::Generator gen(9);
+  Tensor q = randn_cpu({2, 3, 10, 8}, DType::Float32, gen), k = randn_cpu({1, 3, 12, 8}, DType::Float32, gen);
+  Tensor v = randn_cpu({2, 1, 12, 8}, DType::Float32, gen);
+  Tensor cpu = F::scaled_dot_product_attention(q, k, v, Tensor(), 0.0, true);
+  CHECK(same_as_cpu(F::scaled_dot_product_attention(q.to(kCuda), k.to(kCuda), v.to(kCuda), Tensor(), 0.0, true), cpu,
+                    "broadcast sdpa", 1e-4, 2e-5));
+}
+
+TEST_CASE("create_graph backward through the fused op gives second derivatives") {
+  accmt::Generator gen(11);
+  Tensor q = randn_cpu({2, 6, 8}, DType::Float32, gen), k = randn_cpu({2, 7, 8}, DType::Float32, gen);
+  Tensor v = randn_cpu({2, 7, 8}, DType::Float32, gen);
+  auto second = [&](const accmt::Device& dev) {
+    Tensor qd = q.to(dev).requires_grad_(), kd = k.to(dev).requires_grad_(), vd = v.to(dev).requires_grad_();
+    Tensor out = F::scaled_dot_product_attention(qd, kd, vd, Tensor(), 0.0, true);
+    std::vector<Tensor> g = accmt::autograd::grad({out.pow(2.0).sum()}, {qd}, {}, true, true);
+    g[0].pow(2.0).sum().backward();
+    return std::vector<Tensor>{g[0].detach(), kd.grad(), vd.grad()};
+  };
+  std::vector<Tensor> cpu = second(accmt::Device("cpu")), gpu = second(kCuda);
+  for (int i = 0; i < 3; ++i) CHECK(same_as_cpu(gpu[i], cpu[i], "second order " + std::to_string(i), 1e-4, 1e-5));
+}
+
+TEST_CASE("fused backward is deterministic") {
+  accmt::Generator gen(13);
+  Tensor q = randn_cpu({3, 100, 64}, DType::BFloat16, gen).to(kCuda);
+  Tensor k = randn_cpu({3, 90, 64}, DType::BFloat16, gen).to(kCuda);
+  std::vector<Tensor> first;
+  for (int run = 0; run < 2; ++run) {
+    Tensor qd = q.detach().requires_grad_(), kd = k.detach().requires_grad_();
+    Tensor out = F::scaled_dot_product_attention(qd, kd, kd, Tensor(), 0.0, false);
+    out.sum().backward();
+    if (run == 0) {
+      first = {qd.grad().cpu(), kd.grad().cpu()};
+    } else {
+      CHECK(qd.grad().cpu().equal(first[0]));
+      CHECK(kd.grad().cpu().equal(first[1]));
+    }
+  }
+}
+
+}  // TEST_SUITE
