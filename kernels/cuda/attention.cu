@@ -5,6 +5,7 @@
 #include <cuda_runtime.h>
 
 #include <algorithm>
+#include <atomic>
 
 #include "kernels/cuda/attention_kernels.cuh"
 #include "kernels/cuda/cuda_backend.hpp"
@@ -16,10 +17,16 @@ namespace {
 using attention::Geometry;
 using attention::kTile;
 
-// Kernels with more than the default 48 KiB of dynamic shared memory must opt in.
-template <class Kernel> void allow_smem(Kernel kernel, size_t bytes) {
-  if (bytes > 48 * 1024)
-    ACCMT_CUDA_CHECK(cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, int(bytes)));
+// Kernels with more than the default 48 KiB of dynamic shared memory must opt in, once
+// per device (the attribute is per device); relaxed capture mode lets the first call
+// happen while a graph is being captured.
+template <class Kernel> void allow_smem(Kernel kernel, size_t bytes, int device) {
+  static std::atomic<uint64_t> done{0};
+  const uint64_t bit = uint64_t(1) << (device & 63);
+  if (bytes <= 48 * 1024 || (done.load() & bit)) return;
+  RelaxedCaptureMode relaxed;
+  ACCMT_CUDA_CHECK(cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, int(bytes)));
+  done.fetch_or(bit);
 }
 
 bool takes(const AttentionArgs& a) {
@@ -68,7 +75,7 @@ bool CudaBackend::attention_forward(const AttentionArgs& args, const TensorRef& 
   cudaStream_t stream = stream_for(args.q.device_index);
   dispatch(args, [&]<class T, int kDim>() {
     const size_t smem = attention::forward_smem<kDim>();
-    allow_smem(attention::forward_kernel<T, kDim>, smem);
+    allow_smem(attention::forward_kernel<T, kDim>, smem, args.q.device_index);
     attention::forward_kernel<T, kDim><<<unsigned(B * g.q_tiles), attention::kThreads, smem, stream>>>(
         args.q.ptr<T>(), args.k.ptr<T>(), args.v.ptr<T>(), out.ptr<T>(), lse.ptr<float>(), g);
     ACCMT_CUDA_CHECK_LAUNCH();
@@ -98,13 +105,13 @@ bool CudaBackend::attention_backward(const AttentionArgs& args, const TensorRef&
         out.ptr<T>(), dout.ptr<T>(), delta.as<float>(), rows, g.Ev);
     ACCMT_CUDA_CHECK_LAUNCH();
     const size_t kv_smem = attention::backward_kv_smem<kDim>();
-    allow_smem(attention::backward_kv_kernel<T, kDim>, kv_smem);
+    allow_smem(attention::backward_kv_kernel<T, kDim>, kv_smem, device);
     attention::backward_kv_kernel<T, kDim><<<unsigned(B * g.kv_tiles), attention::kThreads, kv_smem, stream>>>(
         args.q.ptr<T>(), args.k.ptr<T>(), args.v.ptr<T>(), dout.ptr<T>(), lse.ptr<float>(), delta.as<float>(),
         dk.ptr<T>(), dv.ptr<T>(), g);
     ACCMT_CUDA_CHECK_LAUNCH();
     const size_t q_smem = attention::backward_q_smem<kDim>();
-    allow_smem(attention::backward_q_kernel<T, kDim>, q_smem);
+    allow_smem(attention::backward_q_kernel<T, kDim>, q_smem, device);
     attention::backward_q_kernel<T, kDim><<<unsigned(B * g.q_tiles), attention::kThreads, q_smem, stream>>>(
         args.q.ptr<T>(), args.k.ptr<T>(), args.v.ptr<T>(), dout.ptr<T>(), lse.ptr<float>(), delta.as<float>(),
         dq.ptr<T>(), g);

@@ -69,11 +69,11 @@ __global__ void __launch_bounds__(kThreads)
     stage_tile<kDim>(Vs, vb, kv0, g.S, g.Ev);
     __syncthreads();
     float s[kPerThread];
+    row_dots<kDim>(Qs, row, Ks, lane, g.E, s);
     float tile_max = kNegInf;
 #pragma unroll
     for (int t = 0; t < kPerThread; ++t) {
-      const int c = lane + 4 * t;
-      s[t] = visible(i, kv0 + c, g.S, g.causal) ? tile_dot<kDim>(Qs, row, Ks, c, g.E) * g.scale : kNegInf;
+      s[t] = visible(i, kv0 + lane + 4 * t, g.S, g.causal) ? s[t] * g.scale : kNegInf;
       tile_max = fmaxf(tile_max, s[t]);
     }
     tile_max = fmaxf(tile_max, shfl_xor(tile_max, 1));
@@ -164,14 +164,17 @@ __global__ void __launch_bounds__(kThreads)
       delta_s[threadIdx.x] = i < g.L ? delta[b * g.L + i] : 0.0f;
     }
     __syncthreads();
+    float s[kPerThread], dp[kPerThread];
+    row_dots<kDim>(Ks, c, Qs, lane, g.E, s);
+    row_dots<kDim>(Vs, c, dOs, lane, g.Ev, dp);
 #pragma unroll
     for (int t = 0; t < kPerThread; ++t) {
       const int r = lane + 4 * t;
       const int64_t i = q0 + r;
       float p = 0.0f, ds = 0.0f;
       if (i < g.L && visible(i, j, g.S, g.causal)) {
-        p = expf(tile_dot<kDim>(Qs, r, Ks, c, g.E) * g.scale - lse_s[r]);
-        ds = p * (tile_dot<kDim>(dOs, r, Vs, c, g.Ev) - delta_s[r]);
+        p = expf(s[t] * g.scale - lse_s[r]);
+        ds = p * (dp[t] - delta_s[r]);
       }
       Pt[c * kScoreStride + r] = p;
       dSt[c * kScoreStride + r] = ds;
@@ -229,13 +232,16 @@ __global__ void __launch_bounds__(kThreads)
     stage_tile<kDim>(Ks, kb, kv0, g.S, g.E);
     stage_tile<kDim>(Vs, vb, kv0, g.S, g.Ev);
     __syncthreads();
+    float s[kPerThread], dp[kPerThread];
+    row_dots<kDim>(Qs, row, Ks, lane, g.E, s);
+    row_dots<kDim>(dOs, row, Vs, lane, g.Ev, dp);
 #pragma unroll
     for (int t = 0; t < kPerThread; ++t) {
       const int c = lane + 4 * t;
       float ds = 0.0f;
       if (i < g.L && visible(i, kv0 + c, g.S, g.causal)) {
-        const float p = expf(tile_dot<kDim>(Qs, row, Ks, c, g.E) * g.scale - row_lse);
-        ds = p * (tile_dot<kDim>(dOs, row, Vs, c, g.Ev) - row_delta);
+        const float p = expf(s[t] * g.scale - row_lse);
+        ds = p * (dp[t] - row_delta);
       }
       dS[row * kScoreStride + c] = ds;
     }

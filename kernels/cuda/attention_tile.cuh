@@ -40,15 +40,21 @@ __device__ __forceinline__ void stage_tile(float* tile, const T* __restrict__ sr
   }
 }
 
-// The dot product of row a of tile A with row b of tile B over their first dim columns.
+// out[t] = the dot product of row a of tile A with row lane + 4 * t of tile B over their
+// first dim columns: one load of A's element serves the thread's kPerThread products.
 template <int kDim>
-__device__ __forceinline__ float tile_dot(const float* A, int a, const float* B, int b, int dim) {
+__device__ __forceinline__ void row_dots(const float* A, int a, const float* B, int lane, int dim,
+                                         float (&out)[kPerThread]) {
   const float* x = A + a * kStride<kDim>;
-  const float* y = B + b * kStride<kDim>;
-  float s = 0.0f;
-#pragma unroll 8
-  for (int e = 0; e < dim; ++e) s += x[e] * y[e];
-  return s;
+  const float* y = B + lane * kStride<kDim>;
+#pragma unroll
+  for (int t = 0; t < kPerThread; ++t) out[t] = 0.0f;
+#pragma unroll 4
+  for (int e = 0; e < dim; ++e) {
+    const float xe = x[e];
+#pragma unroll
+    for (int t = 0; t < kPerThread; ++t) out[t] += xe * y[4 * t * kStride<kDim> + e];
+  }
 }
 
 // Whether key j may be seen by query i (inside the sequence, and not in the future when

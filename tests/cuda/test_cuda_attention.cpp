@@ -34,10 +34,11 @@ Shape with(Shape batch, int64_t rows, int64_t cols) {
   return batch;
 }
 
-// Tolerances of the fused kernels against the CPU math path, which rounds its scores and
-// softmax to 16 bits where the kernels keep float32.
-double rtol_attn(DType dt) { return dt == DType::Float32 ? 1e-4 : dt == DType::Float16 ? 1e-2 : 5e-2; }
-double atol_attn(DType dt) { return dt == DType::Float32 ? 2e-5 : dt == DType::Float16 ? 1e-2 : 5e-2; }
+// Tolerances of the fused kernels (float32 accumulation, one rounding of each result)
+// against the CPU math path run in float32 from the same 16-bit inputs: a 16-bit CPU
+// reference would round its scores and softmax, and measure its own error.
+double rtol_attn(DType dt) { return dt == DType::Float32 ? 1e-4 : dt == DType::Float16 ? 4e-3 : 2e-2; }
+double atol_attn(DType dt) { return dt == DType::Float32 ? 5e-5 : dt == DType::Float16 ? 8e-3 : 6e-2; }
 
 // Forward and gradients of sdpa on cuda:0 against the CPU, from the same inputs.
 void check_sdpa(const AttnCase& c, DType dt, bool causal, const Tensor& mask = Tensor(), double dropout_p = 0.0,
@@ -50,15 +51,17 @@ void check_sdpa(const AttnCase& c, DType dt, bool causal, const Tensor& mask = T
   const std::string what = std::string(accmt::dtype_name(dt)) + " q " + accmt::shape_str(q.sizes()) + " k " +
                            accmt::shape_str(k.sizes()) + " v " + accmt::shape_str(v.sizes()) +
                            (causal ? " causal" : "") + (mask.defined() ? " masked" : "");
-  auto run = [&](const accmt::Device& dev) {
-    Tensor qd = q.to(dev).requires_grad_(), kd = k.to(dev).requires_grad_(), vd = v.to(dev).requires_grad_();
+  auto run = [&](const accmt::Device& dev, DType compute) {
+    Tensor qd = q.to(dev).to(compute).requires_grad_(), kd = k.to(dev).to(compute).requires_grad_();
+    Tensor vd = v.to(dev).to(compute).requires_grad_();
     accmt::Generator drop(5);
     Tensor out = F::scaled_dot_product_attention(qd, kd, vd, mask.defined() ? mask.to(dev) : Tensor(), dropout_p,
                                                  causal, std::nullopt, &drop);
-    out.backward(dout.to(dev));
-    return std::vector<Tensor>{out.detach(), qd.grad(), kd.grad(), vd.grad()};
+    out.backward(dout.to(dev).to(compute));
+    return std::vector<Tensor>{out.detach().to(dt), qd.grad().to(dt), kd.grad().to(dt), vd.grad().to(dt)};
   };
-  std::vector<Tensor> cpu = run(accmt::Device("cpu")), gpu = run(kCuda);
+  const bool half = dt == DType::Float16 || dt == DType::BFloat16;
+  std::vector<Tensor> cpu = run(accmt::Device("cpu"), half ? DType::Float32 : dt), gpu = run(kCuda, dt);
   const char* names[] = {" out", " dq", " dk", " dv"};
   for (int i = 0; i < 4; ++i) CHECK(same_as_cpu(gpu[i], cpu[i], what + names[i], rtol, atol));
 }
