@@ -96,21 +96,10 @@ __global__ void __launch_bounds__(kThreads)
 #pragma unroll
     for (int d = 0; d < kDim / 4; ++d) acc[d] *= alpha;
     __syncwarp();  // the row's P entries come from its own four threads, all in this warp
-    for (int c = 0; c < kTile; ++c) {
-      const float p = Ps[row * kScoreStride + c];
-      const float* vr = Vs + c * kStride<kDim>;
-#pragma unroll
-      for (int d = 0; d < kDim / 4; ++d) acc[d] += p * vr[lane + 4 * d];
-    }
+    for (int c = 0; c < kTile; ++c) axpy_row<kDim>(acc, Ps[row * kScoreStride + c], Vs + c * kStride<kDim>, lane);
   }
   if (i >= g.L) return;
-  const float inv = l > 0.0f ? 1.0f / l : 0.0f;
-  T* o = out + (b * g.L + i) * g.Ev;
-#pragma unroll
-  for (int d = 0; d < kDim / 4; ++d) {
-    const int col = lane + 4 * d;
-    if (col < g.Ev) o[col] = from_acc<T>(acc[d] * inv);
-  }
+  store_row<kDim>(out + (b * g.L + i) * g.Ev, acc, l > 0.0f ? 1.0f / l : 0.0f, g.Ev, lane);
   if (lane == 0) lse[b * g.L + i] = l > 0.0f ? m + logf(l) : kNegInf;
 }
 
@@ -181,23 +170,13 @@ __global__ void __launch_bounds__(kThreads)
     }
     __syncwarp();  // row c of Pt and dSt comes from this thread's own warp
     for (int r = 0; r < kTile; ++r) {
-      const float p = Pt[c * kScoreStride + r], ds = dSt[c * kScoreStride + r];
-      const float* dor = dOs + r * kStride<kDim>;
-      const float* qr = Qs + r * kStride<kDim>;
-#pragma unroll
-      for (int d = 0; d < kDim / 4; ++d) {
-        dv_acc[d] += p * dor[lane + 4 * d];
-        dk_acc[d] += ds * qr[lane + 4 * d];
-      }
+      axpy_row<kDim>(dv_acc, Pt[c * kScoreStride + r], dOs + r * kStride<kDim>, lane);
+      axpy_row<kDim>(dk_acc, dSt[c * kScoreStride + r], Qs + r * kStride<kDim>, lane);
     }
   }
   if (j >= g.S) return;
-#pragma unroll
-  for (int d = 0; d < kDim / 4; ++d) {
-    const int col = lane + 4 * d;
-    if (col < g.E) dk[(b * g.S + j) * g.E + col] = from_acc<T>(dk_acc[d] * g.scale);
-    if (col < g.Ev) dv[(b * g.S + j) * g.Ev + col] = from_acc<T>(dv_acc[d]);
-  }
+  store_row<kDim>(dk + (b * g.S + j) * g.E, dk_acc, g.scale, g.E, lane);
+  store_row<kDim>(dv + (b * g.S + j) * g.Ev, dv_acc, 1.0f, g.Ev, lane);
 }
 
 // dQ of one query tile, summed over the key tiles it sees.
@@ -246,19 +225,10 @@ __global__ void __launch_bounds__(kThreads)
       dS[row * kScoreStride + c] = ds;
     }
     __syncwarp();  // the row's dS entries come from its own four threads, all in this warp
-    for (int c = 0; c < kTile; ++c) {
-      const float ds = dS[row * kScoreStride + c];
-      const float* kr = Ks + c * kStride<kDim>;
-#pragma unroll
-      for (int d = 0; d < kDim / 4; ++d) dq_acc[d] += ds * kr[lane + 4 * d];
-    }
+    for (int c = 0; c < kTile; ++c) axpy_row<kDim>(dq_acc, dS[row * kScoreStride + c], Ks + c * kStride<kDim>, lane);
   }
   if (i >= g.L) return;
-#pragma unroll
-  for (int d = 0; d < kDim / 4; ++d) {
-    const int col = lane + 4 * d;
-    if (col < g.E) dq[(b * g.L + i) * g.E + col] = from_acc<T>(dq_acc[d] * g.scale);
-  }
+  store_row<kDim>(dq + (b * g.L + i) * g.E, dq_acc, g.scale, g.E, lane);
 }
 
 }  // namespace accmt::kernels::cuda::attention
