@@ -46,6 +46,7 @@ Geometry geometry_of(const AttentionArgs& a) {
   g.causal = a.causal;
   g.q_tiles = (g.L + kTile - 1) / kTile;
   g.kv_tiles = (g.S + kTile - 1) / kTile;
+  g.fwd_tiles = (g.L + attention::kFwdTile - 1) / attention::kFwdTile;
   return g;
 }
 
@@ -76,7 +77,7 @@ bool CudaBackend::attention_forward(const AttentionArgs& args, const TensorRef& 
   dispatch(args, [&]<class T, int kDim>() {
     const size_t smem = attention::forward_smem<kDim>();
     allow_smem(attention::forward_kernel<T, kDim>, smem, args.q.device_index);
-    attention::forward_kernel<T, kDim><<<unsigned(B * g.q_tiles), attention::kThreads, smem, stream>>>(
+    attention::forward_kernel<T, kDim><<<unsigned(B * g.fwd_tiles), attention::kThreads, smem, stream>>>(
         args.q.ptr<T>(), args.k.ptr<T>(), args.v.ptr<T>(), out.ptr<T>(), lse.ptr<float>(), g);
     ACCMT_CUDA_CHECK_LAUNCH();
   });

@@ -1,7 +1,7 @@
 #pragma once
 // The FlashAttention-2 style kernels (CUDA cores, float32 accumulation) behind
 // attention.cu's launchers. Tile layout and staging: attention_tile.cuh.
-//   - forward: one block per (batch, query tile) walks the key/value tiles with the
+//   - forward: one block per (batch, 64-query tile) walks the key/value tiles with the
 //     online softmax (running max and sum per row), the output row in registers; writes
 //     the output and the row's logsumexp.
 //   - backward: delta = rowsum(dO * O) per query row; then one block per key tile
@@ -24,14 +24,20 @@ struct Geometry {
   int E, Ev;       // query/key and value widths
   float scale;
   bool causal;
-  int64_t q_tiles, kv_tiles;
+  int64_t q_tiles, kv_tiles;  // tiles of kTile queries and keys
+  int64_t fwd_tiles;          // tiles of kFwdTile queries (the forward's blocks)
 };
+
+// The forward gives each thread two query rows: one 16-byte load of a staged key or
+// value row then serves both (the backward keeps one row each, within its registers).
+inline constexpr int kFwdRows = 2;
+inline constexpr int kFwdTile = kTile * kFwdRows;
 
 inline constexpr float kNegInf = -INFINITY;
 
 // Bytes of dynamic shared memory each kernel stages.
 template <int kDim> constexpr size_t forward_smem() {
-  return sizeof(float) * (3 * tile_floats<kDim>() + kTile * kScoreStride);
+  return sizeof(float) * (tile_floats<kDim, kFwdTile>() + 2 * tile_floats<kDim>() + kFwdTile * kScoreStride);
 }
 template <int kDim> constexpr size_t backward_kv_smem() {
   return sizeof(float) * (4 * tile_floats<kDim>() + 2 * kTile * kScoreStride + 2 * kTile);
@@ -46,61 +52,80 @@ __global__ void __launch_bounds__(kThreads)
                    float* __restrict__ lse, Geometry g) {
   extern __shared__ __align__(16) unsigned char smem_raw[];
   float* Qs = reinterpret_cast<float*>(smem_raw);
-  float* Ks = Qs + tile_floats<kDim>();
+  float* Ks = Qs + tile_floats<kDim, kFwdTile>();
   float* Vs = Ks + tile_floats<kDim>();
-  float* Ps = Vs + tile_floats<kDim>();
+  float* Ps = Vs + tile_floats<kDim>();  // [query][key]
   const int row = threadIdx.x / 4, lane = threadIdx.x % 4;
   // Under a causal mask the last query tiles do the most work: start them first.
-  const int64_t tile = g.q_tiles - 1 - int64_t(blockIdx.x) % g.q_tiles;
-  const int64_t b = int64_t(blockIdx.x) / g.q_tiles;
-  const int64_t q0 = tile * kTile, i = q0 + row;
+  const int64_t tile = g.fwd_tiles - 1 - int64_t(blockIdx.x) % g.fwd_tiles;
+  const int64_t b = int64_t(blockIdx.x) / g.fwd_tiles;
+  const int64_t q0 = tile * kFwdTile;
   const T* kb = k + b * g.S * g.E;
   const T* vb = v + b * g.S * g.Ev;
-  stage_tile<kDim>(Qs, q + b * g.L * g.E, q0, g.L, g.E);
+  stage_tile<kDim, kFwdTile>(Qs, q + b * g.L * g.E, q0, g.L, g.E);
 
-  float m = kNegInf, l = 0.0f;
-  float acc[kDim / 4];
+  // The thread's query rows of the tile are row + kTile * rr.
+  float m[kFwdRows], l[kFwdRows], acc[kFwdRows][kDim / 4];
 #pragma unroll
-  for (int d = 0; d < kDim / 4; ++d) acc[d] = 0.0f;
-  const int64_t kv_end = g.causal ? (g.S < q0 + kTile ? g.S : q0 + kTile) : g.S;
+  for (int rr = 0; rr < kFwdRows; ++rr) {
+    m[rr] = kNegInf;
+    l[rr] = 0.0f;
+#pragma unroll
+    for (int d = 0; d < kDim / 4; ++d) acc[rr][d] = 0.0f;
+  }
+  const int64_t kv_end = g.causal ? (g.S < q0 + kFwdTile ? g.S : q0 + kFwdTile) : g.S;
   for (int64_t kv0 = 0; kv0 < kv_end; kv0 += kTile) {
     __syncthreads();  // the previous tile's K, V and P are no longer read
     stage_tile<kDim>(Ks, kb, kv0, g.S, g.E);
     stage_tile<kDim>(Vs, vb, kv0, g.S, g.Ev);
     __syncthreads();
-    float s[kPerThread];
-    row_dots<kDim>(Qs, row, Ks, lane, g.E, s);
-    float tile_max = kNegInf;
 #pragma unroll
-    for (int t = 0; t < kPerThread; ++t) {
-      s[t] = visible(i, kv0 + lane + 4 * t, g.S, g.causal) ? s[t] * g.scale : kNegInf;
-      tile_max = fmaxf(tile_max, s[t]);
+    for (int rr = 0; rr < kFwdRows; ++rr) {
+      const int r = row + kTile * rr;
+      const int64_t i = q0 + r;
+      float s[kPerThread];
+      row_dots<kDim>(Qs, r, Ks, lane, g.E, s);
+      float tile_max = kNegInf;
+#pragma unroll
+      for (int t = 0; t < kPerThread; ++t) {
+        s[t] = visible(i, kv0 + lane + 4 * t, g.S, g.causal) ? s[t] * g.scale : kNegInf;
+        tile_max = fmaxf(tile_max, s[t]);
+      }
+      tile_max = fmaxf(tile_max, shfl_xor(tile_max, 1));
+      tile_max = fmaxf(tile_max, shfl_xor(tile_max, 2));
+      const float m_new = fmaxf(m[rr], tile_max);
+      // Until a row has seen a visible key, everything stays zero (exp(-inf) = 0).
+      const float base = m_new == kNegInf ? 0.0f : m_new;
+      const float alpha = expf(m[rr] - base);
+      float tile_sum = 0.0f;
+#pragma unroll
+      for (int t = 0; t < kPerThread; ++t) {
+        const float p = expf(s[t] - base);
+        Ps[r * kScoreStride + lane + 4 * t] = p;
+        tile_sum += p;
+      }
+      tile_sum += shfl_xor(tile_sum, 1);
+      tile_sum += shfl_xor(tile_sum, 2);
+      l[rr] = l[rr] * alpha + tile_sum;
+      m[rr] = m_new;
+#pragma unroll
+      for (int d = 0; d < kDim / 4; ++d) acc[rr][d] *= alpha;
     }
-    tile_max = fmaxf(tile_max, shfl_xor(tile_max, 1));
-    tile_max = fmaxf(tile_max, shfl_xor(tile_max, 2));
-    const float m_new = fmaxf(m, tile_max);
-    // Until a row has seen a visible key, everything stays zero (exp(-inf) = 0).
-    const float base = m_new == kNegInf ? 0.0f : m_new;
-    const float alpha = expf(m - base);
-    float tile_sum = 0.0f;
+    __syncwarp();  // a row's P entries come from its own four threads, all in this warp
+    for (int c = 0; c < kTile; ++c) {
+      float p[kFwdRows];
 #pragma unroll
-    for (int t = 0; t < kPerThread; ++t) {
-      const float p = expf(s[t] - base);
-      Ps[row * kScoreStride + lane + 4 * t] = p;
-      tile_sum += p;
+      for (int rr = 0; rr < kFwdRows; ++rr) p[rr] = Ps[(row + kTile * rr) * kScoreStride + c];
+      axpy_rows<kDim, kFwdRows>(acc, p, Vs + c * kStride<kDim>, lane);
     }
-    tile_sum += shfl_xor(tile_sum, 1);
-    tile_sum += shfl_xor(tile_sum, 2);
-    l = l * alpha + tile_sum;
-    m = m_new;
-#pragma unroll
-    for (int d = 0; d < kDim / 4; ++d) acc[d] *= alpha;
-    __syncwarp();  // the row's P entries come from its own four threads, all in this warp
-    for (int c = 0; c < kTile; ++c) axpy_row<kDim>(acc, Ps[row * kScoreStride + c], Vs + c * kStride<kDim>, lane);
   }
-  if (i >= g.L) return;
-  store_row<kDim>(out + (b * g.L + i) * g.Ev, acc, l > 0.0f ? 1.0f / l : 0.0f, g.Ev, lane);
-  if (lane == 0) lse[b * g.L + i] = l > 0.0f ? m + logf(l) : kNegInf;
+#pragma unroll
+  for (int rr = 0; rr < kFwdRows; ++rr) {
+    const int64_t i = q0 + row + kTile * rr;
+    if (i >= g.L) continue;
+    store_row<kDim>(out + (b * g.L + i) * g.Ev, acc[rr], l[rr] > 0.0f ? 1.0f / l[rr] : 0.0f, g.Ev, lane);
+    if (lane == 0) lse[b * g.L + i] = l[rr] > 0.0f ? m[rr] + logf(l[rr]) : kNegInf;
+  }
 }
 
 // delta[r] = sum_d dout[r, d] * out[r, d] for the rows of [rows, Ev]; one warp per row.

@@ -26,15 +26,15 @@ inline constexpr int kMaxDim = 128;              // largest E and Ev the kernels
 template <int kDim> inline constexpr int kStride = kDim + 4;
 inline constexpr int kScoreStride = kTile + 4;
 
-template <int kDim> inline constexpr int tile_floats() { return kTile * kStride<kDim>; }
+template <int kDim, int kRows = kTile> inline constexpr int tile_floats() { return kRows * kStride<kDim>; }
 
-// Copies rows [row0, row0 + kTile) of a contiguous [rows, dim] matrix into a float tile;
+// Copies rows [row0, row0 + kRows) of a contiguous [rows, dim] matrix into a float tile;
 // rows past the end and columns past dim (up to kDim) read as zero, so the dot products
 // can always run over the full width.
-template <int kDim, class T>
+template <int kDim, int kRows = kTile, class T>
 __device__ __forceinline__ void stage_tile(float* tile, const T* __restrict__ src, int64_t row0, int64_t rows,
                                            int dim) {
-  for (int idx = threadIdx.x; idx < kTile * kDim; idx += blockDim.x) {
+  for (int idx = threadIdx.x; idx < kRows * kDim; idx += blockDim.x) {
     const int r = idx / kDim, c = idx % kDim;
     const int64_t row = row0 + r;
     tile[r * kStride<kDim> + c] = (row < rows && c < dim) ? to_acc(src[row * dim + c]) : 0.0f;
@@ -75,6 +75,24 @@ __device__ __forceinline__ void axpy_row(float (&acc)[kDim / 4], float w, const 
     acc[4 * j + 1] += w * x.y;
     acc[4 * j + 2] += w * x.z;
     acc[4 * j + 3] += w * x.w;
+  }
+}
+
+// The same for kRows rows at once: one 16-byte load of the staged row serves them all.
+template <int kDim, int kRows>
+__device__ __forceinline__ void axpy_rows(float (&acc)[kRows][kDim / 4], const float (&w)[kRows], const float* row,
+                                          int lane) {
+  const float4* r4 = reinterpret_cast<const float4*>(row);
+#pragma unroll
+  for (int j = 0; j < kDim / 16; ++j) {
+    const float4 x = r4[4 * j + lane];
+#pragma unroll
+    for (int rr = 0; rr < kRows; ++rr) {
+      acc[rr][4 * j] += w[rr] * x.x;
+      acc[rr][4 * j + 1] += w[rr] * x.y;
+      acc[rr][4 * j + 2] += w[rr] * x.z;
+      acc[rr][4 * j + 3] += w[rr] * x.w;
+    }
   }
 }
 
