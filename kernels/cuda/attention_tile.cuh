@@ -2,7 +2,8 @@
 // Shared pieces of the attention kernels (attention.cu): the tile geometry and the
 // shared-memory staging of [rows, dim] tiles as float32.
 //
-// A block of kThreads threads works on a 32 x 32 tile of (query, key) pairs; thread t
+// A block of kThreads threads works on 32 x 32 tiles of (query, key) pairs (the forward
+// on two query tiles at once: each thread also has the row kTile further down); thread t
 // belongs to row group t / 4 (one row of the tile) and has lane t % 4 in it, so a row's
 // four threads sit in one warp and combine their partials with two shuffles. A thread
 // owns the tile entries (row, lane + 4 * t) and, of per-row vectors of length kDim
