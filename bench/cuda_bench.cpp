@@ -150,6 +150,30 @@ void conv_cases() {
   report_flops("conv3x3_64c_56px_b64", 2.0 * 64 * 64 * 56 * 56 * 64 * 9, [&] { (void)F::conv2d(x, w, {}, {.padding = 1}); });
 }
 
+// Fused attention, B=8 H=12 L=S=1024 E=64: forward counts 4*B*H*L*S*E flops (two
+// products), halved when causal; backward 2.5 times the forward.
+void attention_cases() {
+  const double full = 4.0 * 8 * 12 * 1024 * 1024 * 64;
+  for (bool causal : {false, true}) {
+    Tensor q = randn_cuda({8, 12, 1024, 64}, DType::BFloat16).requires_grad_();
+    Tensor k = randn_cuda({8, 12, 1024, 64}, DType::BFloat16).requires_grad_();
+    Tensor v = randn_cuda({8, 12, 1024, 64}, DType::BFloat16).requires_grad_();
+    Tensor gy = randn_cuda({8, 12, 1024, 64}, DType::BFloat16);
+    const double fwd = causal ? full / 2 : full;
+    const std::string tag = causal ? "sdpa_causal_bf16_8x12x1024x64" : "sdpa_bf16_8x12x1024x64";
+    report_flops(tag + "_fwd", fwd, [&] {
+      autograd::NoGradGuard ng;
+      (void)F::scaled_dot_product_attention(q, k, v, Tensor(), 0.0, causal);
+    });
+    report_flops(tag + "_fwd_bwd", fwd * 3.5, [&] {
+      q.set_grad(Tensor());
+      k.set_grad(Tensor());
+      v.set_grad(Tensor());
+      F::scaled_dot_product_attention(q, k, v, Tensor(), 0.0, causal).backward(gy);
+    });
+  }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -164,7 +188,8 @@ int main(int argc, char** argv) {
               props.multiprocessor_count, double(props.total_memory) / double(1 << 30));
   const std::vector<std::pair<const char*, void (*)()>> groups = {
       {"elementwise", elementwise_cases}, {"reduction", reduction_cases}, {"fused", fused_cases},
-      {"adamw", adamw_case},             {"gemm", gemm_cases},           {"conv", conv_cases}};
+      {"adamw", adamw_case},             {"gemm", gemm_cases},           {"conv", conv_cases},
+      {"attention", attention_cases}};
   int failures = 0;
   for (const auto& [name, fn] : groups) {
     try {

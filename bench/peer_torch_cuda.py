@@ -137,10 +137,31 @@ def conv():
     flops("conv3x3_64c_56px_b64", 2.0 * 64 * 64 * 56 * 56 * 64 * 9, lambda: F.conv2d(x, w, padding=1))
 
 
+def attention():
+    # B=8 H=12 L=S=1024 E=64: forward 4*B*H*L*S*E flops (halved when causal), backward 2.5x.
+    full = 4.0 * 8 * 12 * 1024 * 1024 * 64
+    for causal in (False, True):
+        q, k, v = (randn(8, 12, 1024, 64, dtype=torch.bfloat16).requires_grad_() for _ in range(3))
+        gy = randn(8, 12, 1024, 64, dtype=torch.bfloat16)
+        fwd = full / 2 if causal else full
+        tag = "sdpa_causal_bf16_8x12x1024x64" if causal else "sdpa_bf16_8x12x1024x64"
+
+        def f():
+            with torch.no_grad():
+                F.scaled_dot_product_attention(q, k, v, is_causal=causal)
+
+        def fb():
+            q.grad = k.grad = v.grad = None
+            F.scaled_dot_product_attention(q, k, v, is_causal=causal).backward(gy)
+
+        flops(tag + "_fwd", fwd, f)
+        flops(tag + "_fwd_bwd", fwd * 3.5, fb)
+
+
 if __name__ == "__main__":
     p = torch.cuda.get_device_properties(0)
     print("device %s sm_%d%d %d SMs torch %s" % (p.name, p.major, p.minor, p.multi_processor_count, torch.__version__))
-    for group in (elementwise, reduction, fused, adamw, gemm, conv):
+    for group in (elementwise, reduction, fused, adamw, gemm, conv, attention):
         try:
             group()
         except Exception as e:  # report and go on: one failing group must not hide the rest

@@ -39,6 +39,16 @@ struct Window2d {
   int64_t kernel_h, kernel_w, stride_h, stride_w, pad_h, pad_w, dilation_h, dilation_w;
 };
 
+// Fused scaled-dot-product attention (FlashAttention style): softmax(q k^T * scale) v
+// without materialising the [L, S] scores. q [B, L, E], k [B, S, E], v [B, S, Ev] are
+// contiguous, one floating dtype (B = all batch dims flattened). causal: query i sees
+// keys j <= i (top-left aligned).
+struct AttentionArgs {
+  TensorRef q, k, v;
+  double scale;
+  bool causal;
+};
+
 struct GemmArgs {
   // C[b] = alpha * op(A[b]) @ op(B[b]) + beta * C[b] for b < batch; row-major matrices
   // with leading strides; op(X) = X^T when trans_X. Batch strides may be 0 (broadcast).
@@ -106,6 +116,20 @@ class Backend {
                                      const TensorRef& row_weight) { missing("cross_entropy"); }
   virtual void cross_entropy_backward(const CrossEntropyArgs& args, const TensorRef& lse, const TensorRef& grad_loss,
                                       const TensorRef& grad_logits) { missing("cross_entropy_backward"); }
+
+  // ---- Fused attention (AttentionArgs). out [B, L, Ev] in q's dtype and lse [B, L]
+  // float32 (logsumexp of each row of scaled scores, saved for backward) are contiguous.
+  // Backward overwrites dq, dk, dv (shaped like q, k, v) from dout (like out). A backend
+  // returns false for cases it does not take (then nothing is written), and the caller
+  // runs the composite math path instead.
+  virtual bool attention_forward(const AttentionArgs& args, const TensorRef& out, const TensorRef& lse) {
+    return false;
+  }
+  virtual bool attention_backward(const AttentionArgs& args, const TensorRef& out, const TensorRef& dout,
+                                  const TensorRef& lse, const TensorRef& dq, const TensorRef& dk,
+                                  const TensorRef& dv) {
+    return false;
+  }
 
   // Matrix multiply.
   virtual void gemm(const GemmArgs& args) { missing("gemm"); }

@@ -30,6 +30,12 @@ class CudaBackend final : public Backend {
 #endif
   // KERNEL-FAMILY-DECLARATIONS (helpers add their overrides below, one block per file)
 
+  // attention.cu (FlashAttention-style forward and deterministic backward)
+  bool attention_forward(const AttentionArgs& args, const TensorRef& out, const TensorRef& lse) override;
+  bool attention_backward(const AttentionArgs& args, const TensorRef& out, const TensorRef& dout,
+                          const TensorRef& lse, const TensorRef& dq, const TensorRef& dk,
+                          const TensorRef& dv) override;
+
   // Matrix products, indexing, convolution helpers, pooling, optimizer steps: gemm.cu
   // (cuBLAS; kernels/cuda/blas.hpp), index.cu, sort.cu, conv.cu, pool.cu, optim.cu.
   void gemm(const GemmArgs& args) override;

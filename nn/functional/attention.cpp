@@ -1,11 +1,13 @@
 // Scaled dot-product attention composed of differentiable tensor ops (matmul, masked
-// softmax, dropout), so autograd gives its gradients.
+// softmax, dropout), so autograd gives its gradients. Plain and causal attention without
+// dropout go to the fused kernel family first when the device's backend takes them.
 #include "nn/functional/attention.hpp"
 
 #include <cmath>
 #include <limits>
 
 #include "autograd/grad_mode.hpp"
+#include "autograd/ops_attention.hpp"
 
 namespace accmt::nn::functional {
 
@@ -35,6 +37,20 @@ bool broadcasts_to(const Shape& from, const Shape& to) {
     int64_t f = from[from.size() - i], t = to[to.size() - i];
     if (f != 1 && f != t) return false;
   }
+  return true;
+}
+
+// Whether the fused kernel family may compute this call: no mask other than the causal
+// one, no dropout, identical batch dims (no broadcasting), a 16- or 32-bit float dtype.
+// The CPU has no fused kernel (the math path is its implementation), so CPU calls skip
+// the front-end's contiguous copies. The backend declines what else it cannot take.
+bool fused_candidate(const Tensor& q, const Tensor& k, const Tensor& v, const Tensor& attn_mask, double dropout_p) {
+  if (attn_mask.defined() || dropout_p > 0.0 || q.device().is_cpu()) return false;
+  const DType dt = q.dtype();
+  if (dt != DType::Float32 && dt != DType::Float16 && dt != DType::BFloat16) return false;
+  if (q.dim() != k.dim() || q.dim() != v.dim()) return false;
+  for (int64_t d = 0; d + 2 < q.dim(); ++d)
+    if (q.size(d) != k.size(d) || q.size(d) != v.size(d)) return false;
   return true;
 }
 
@@ -91,6 +107,12 @@ std::pair<Tensor, Tensor> scaled_dot_product_attention_with_weights(const Tensor
 Tensor scaled_dot_product_attention(const Tensor& query, const Tensor& key, const Tensor& value,
                                     const Tensor& attn_mask, double dropout_p, bool is_causal,
                                     std::optional<double> scale, Generator* gen) {
+  check_inputs(query, key, value, dropout_p);
+  if (fused_candidate(query, key, value, attn_mask, dropout_p)) {
+    const double sc = scale ? *scale : 1.0 / std::sqrt(static_cast<double>(query.size(-1)));
+    Tensor out = autograd::fused_attention(query, key, value, sc, is_causal);
+    if (out.defined()) return out;
+  }
   return scaled_dot_product_attention_with_weights(query, key, value, attn_mask, dropout_p, is_causal, scale, gen)
       .first;
 }
