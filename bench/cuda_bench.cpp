@@ -160,17 +160,23 @@ void attention_cases() {
     Tensor v = randn_cuda({8, 12, 1024, 64}, DType::BFloat16).requires_grad_();
     Tensor gy = randn_cuda({8, 12, 1024, 64}, DType::BFloat16);
     const double fwd = causal ? full / 2 : full;
-    const std::string tag = causal ? "sdpa_causal_bf16_8x12x1024x64" : "sdpa_bf16_8x12x1024x64";
-    report_flops(tag + "_fwd", fwd, [&] {
-      autograd::NoGradGuard ng;
-      (void)F::scaled_dot_product_attention(q, k, v, Tensor(), 0.0, causal);
-    });
-    report_flops(tag + "_fwd_bwd", fwd * 3.5, [&] {
-      q.set_grad(Tensor());
-      k.set_grad(Tensor());
-      v.set_grad(Tensor());
-      F::scaled_dot_product_attention(q, k, v, Tensor(), 0.0, causal).backward(gy);
-    });
+    // The fused kernel (opt-in) and the math path, to decide the default on a GPU.
+    for (bool fused : {true, false}) {
+      cuda::set_fused_attention(fused);
+      const std::string tag = std::string(causal ? "sdpa_causal_bf16_8x12x1024x64" : "sdpa_bf16_8x12x1024x64") +
+                              (fused ? "" : "_math");
+      report_flops(tag + "_fwd", fwd, [&] {
+        autograd::NoGradGuard ng;
+        (void)F::scaled_dot_product_attention(q, k, v, Tensor(), 0.0, causal);
+      });
+      report_flops(tag + "_fwd_bwd", fwd * 3.5, [&] {
+        q.set_grad(Tensor());
+        k.set_grad(Tensor());
+        v.set_grad(Tensor());
+        F::scaled_dot_product_attention(q, k, v, Tensor(), 0.0, causal).backward(gy);
+      });
+    }
+    cuda::set_fused_attention(false);
   }
 }
 

@@ -2,6 +2,7 @@
 // Tensor::pin_memory. Without CUDA in the build, each call explains that.
 #include "tensor/cuda.hpp"
 
+#include <atomic>
 #include <utility>
 
 #include "kernels/common/error.hpp"
@@ -189,6 +190,12 @@ bool allow_tf32() {
   return false;
 #endif
 }
+
+namespace {
+std::atomic<bool> g_fused_attention{false};
+}  // namespace
+void set_fused_attention(bool enable) { g_fused_attention.store(enable); }
+bool fused_attention_enabled() { return g_fused_attention.load(); }
 
 // ---- Graph
 Graph::~Graph() {

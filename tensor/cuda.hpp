@@ -88,6 +88,13 @@ void empty_cache();
 void set_allow_tf32(bool allow);
 bool allow_tf32();
 
+// ---- Our fused (flash-style) attention kernel for scaled_dot_product_attention on CUDA.
+// Off by default: it runs on CUDA cores, and until measured on a GPU the math path
+// (cuBLAS GEMMs + softmax) is expected to be faster; the fused one needs O(L) memory
+// instead of O(L*S). Works on any build (a no-op flag without CUDA).
+void set_fused_attention(bool enable);
+bool fused_attention_enabled();
+
 // ---- CUDA graphs. Capture runs on a side stream made current for the capture; the ops
 // in between are recorded, not run. replay() runs them again on the current stream, with
 // the same buffers: inputs must be written in place into the tensors used at capture,

@@ -8,6 +8,7 @@
 
 #include "autograd/grad_mode.hpp"
 #include "autograd/ops_attention.hpp"
+#include "tensor/cuda.hpp"
 
 namespace accmt::nn::functional {
 
@@ -45,7 +46,7 @@ bool broadcasts_to(const Shape& from, const Shape& to) {
 // The CPU has no fused kernel (the math path is its implementation), so CPU calls skip
 // the front-end's contiguous copies. The backend declines what else it cannot take.
 bool fused_candidate(const Tensor& q, const Tensor& k, const Tensor& v, const Tensor& attn_mask, double dropout_p) {
-  if (attn_mask.defined() || dropout_p > 0.0 || q.device().is_cpu()) return false;
+  if (attn_mask.defined() || dropout_p > 0.0 || q.device().is_cpu() || !cuda::fused_attention_enabled()) return false;
   const DType dt = q.dtype();
   if (dt != DType::Float32 && dt != DType::Float16 && dt != DType::BFloat16) return false;
   if (q.dim() != k.dim() || q.dim() != v.dim()) return false;

@@ -75,6 +75,13 @@ const std::vector<AttnCase> kCases = {
 
 }  // namespace
 
+// The fused kernel is opt-in (tensor/cuda.hpp); these tests turn it on.
+struct FusedOn {
+  FusedOn() { accmt::cuda::set_fused_attention(true); }
+  ~FusedOn() { accmt::cuda::set_fused_attention(false); }
+};
+const FusedOn kFusedOn;
+
 TEST_SUITE("cuda.attention") {
 
 TEST_CASE("fused sdpa matches the CPU math path, forward and backward") {
