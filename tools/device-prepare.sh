@@ -3,7 +3,7 @@
 # build-device/ and fills the git-ignored folder .device/, which a device `run` carries:
 #
 #   .device/bundle.tar.gz  (unpacked by tools/device-check.sh; staged in build-device/stage/)
-#     bin/   accmt_tests, accmt_cuda_tests, mlp_example, accmt_bench_* (as built)
+#     bin/   accmt_tests, accmt_cuda_tests, mlp_example, accmt_kill_target, accmt_bench_* (as built)
 #     lib/   the non-system shared libraries those binaries load (per ldd)
 #     kit/   a source kit for building there if the binaries do not run: Eigen, doctest,
 #            yaml-cpp and zlib headers, libyaml-cpp.a, libz.a and small CMake package
@@ -191,7 +191,7 @@ say "build finished in $((SECONDS - start)) s"
 
 # ---------------------------------------------------------------- 3. binaries and libraries
 bins=()
-for name in accmt_tests accmt_cuda_tests mlp_example; do
+for name in accmt_tests accmt_cuda_tests mlp_example accmt_kill_target; do
   path=$(find "$BUILD_DIR" -type f -name "$name" -perm -u+x -not -path '*/CMakeFiles/*' | head -1)
   [ -n "$path" ] || die "$name was not built in $BUILD_DIR"
   bins+=("$path")

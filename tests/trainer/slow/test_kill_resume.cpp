@@ -23,8 +23,17 @@ namespace fs = std::filesystem;
 
 namespace {
 
+// The target program: where the build put it, else beside this test executable (a copied
+// bundle, as on the GPU machine).
+std::string target_program() {
+  if (fs::exists(ACCMT_KILL_TARGET)) return ACCMT_KILL_TARGET;
+  const fs::path beside = fs::read_symlink("/proc/self/exe").parent_path() / "accmt_kill_target";
+  REQUIRE_MESSAGE(fs::exists(beside), "accmt_kill_target is neither at " ACCMT_KILL_TARGET " nor beside the tests");
+  return beside.string();
+}
+
 pid_t start(const std::string& dir) {
-  const std::string program = ACCMT_KILL_TARGET;
+  const std::string program = target_program();
   char* args[] = {const_cast<char*>(program.c_str()), const_cast<char*>(dir.c_str()), nullptr};
   pid_t pid = 0;
   REQUIRE(posix_spawn(&pid, program.c_str(), nullptr, nullptr, args, environ) == 0);
