@@ -5,6 +5,7 @@
 #include <unistd.h>
 #include <yaml-cpp/yaml.h>
 
+#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
@@ -104,6 +105,8 @@ struct Trainer::Run {
     Tensor rng;
     data::LoaderState loader;
   };
+  Tensor last_grad_norm;               // Monitor.grad_norm: at the latest optimizer step
+  double monitor_cpu_seconds = -1, monitor_wall_seconds = 0;
   std::optional<Position> group_start;  // kept only when handlers may checkpoint after an error
   int64_t pass_epoch = 0;               // the training loader's epoch for the pass in progress
   Position position() const {
@@ -134,6 +137,8 @@ Trainer::Trainer(TrainerOptions options) : options_(std::move(options)), out_(&s
               "Trainer: train_loss_metric_name and val_loss_metric_name must be two different non-empty names");
   (void)parse_size(o.max_shard_size, "max_shard_size");
   for (const std::string& name : o.log_with) trackers_.push_back(make_tracker(name));
+  monitor_ = std::holds_alternative<Monitor>(o.monitor) ? std::get<Monitor>(o.monitor)
+                                                        : Monitor::from_yaml(std::get<std::string>(o.monitor));
   if (o.model_saving_below && o.model_saving_above)
     ACCMT_CHECK(*o.model_saving_below > *o.model_saving_above, "Trainer: model_saving_below (",
                 *o.model_saving_below, ") must be greater than model_saving_above (", *o.model_saving_above, ")");
@@ -150,6 +155,29 @@ void Trainer::log_user(const std::map<std::string, double>& values) {
   const int64_t every = options_.log_every * run_->accumulation;
   if (run_->global_step % every != 0 && run_->global_step != 0) return;
   for (const auto& [name, v] : values) emit(name, v, run_->global_step);
+}
+
+// The Monitor's training-time values, logged with each train-loss window.
+void Trainer::log_monitor(Run& run) {
+  if (!group_->is_main()) return;
+  const int64_t step = run.global_step;
+  if (monitor_.learning_rate) emit("learning_rate", run.optimizer->param_groups().front().lr(), step);
+  if (monitor_.grad_norm && run.last_grad_norm.defined()) emit("grad_norm", run.last_grad_norm.item<double>(), step);
+  if (monitor_.gpu_utilization && run.device.is_cuda()) {
+    const cuda::MemoryStats s = cuda::memory_stats(run.device.index);
+    emit("gpu_memory_allocated_mib", double(s.allocated_bytes) / double(1 << 20), step);
+    emit("gpu_memory_reserved_mib", double(s.reserved_bytes) / double(1 << 20), step);
+  }
+  if (monitor_.cpu_utilization) {
+    const double cpu = process_cpu_seconds();
+    const double wall =
+        std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
+    emit("cpu_rss_mib", process_rss_bytes() / double(1 << 20), step);
+    if (run.monitor_cpu_seconds >= 0 && wall > run.monitor_wall_seconds)
+      emit("cpu_percent", 100.0 * (cpu - run.monitor_cpu_seconds) / (wall - run.monitor_wall_seconds), step);
+    run.monitor_cpu_seconds = cpu;
+    run.monitor_wall_seconds = wall;
+  }
 }
 
 void Trainer::emit(const std::string& name, double value, int64_t step) {
@@ -338,7 +366,7 @@ FitResult Trainer::fit(AcceleratorModule& module, std::shared_ptr<const data::Da
         ACCMT_CHECK(out.loss.defined() && out.loss.numel() == 1, "validation_step must return a scalar loss, got ",
                     out.loss.defined() ? shape_str(out.loss.sizes()) : std::string("an undefined tensor"));
         if (!o.report_loss_after_eval && group_->is_main())
-          emit(o.val_loss_metric_name, out.loss.item<double>(), run.global_step);
+          if (monitor_.validation_loss) emit(o.val_loss_metric_name, out.loss.item<double>(), run.global_step);
         loss_sum.add_(out.loss.detach().reshape({}).to(DType::Float64));
         ++batches;
         for (const auto& [name, pr] : out.metrics) {
@@ -365,8 +393,10 @@ FitResult Trainer::fit(AcceleratorModule& module, std::shared_ptr<const data::Da
     run.since_eval_sum.zero_();
     run.since_eval_count = 0;
     if (group_->is_main()) {
-      if (o.report_loss_after_eval) emit(o.val_loss_metric_name, run.last_valid_loss, run.global_step);
-      for (const auto& [k, v] : run.last_metrics) emit(k, v, run.global_step);
+      if (o.report_loss_after_eval && monitor_.validation_loss)
+        emit(o.val_loss_metric_name, run.last_valid_loss, run.global_step);
+      if (monitor_.additional_metrics)
+        for (const auto& [k, v] : run.last_metrics) emit(k, v, run.global_step);
     }
     std::string line = "evaluation " + std::to_string(run.evaluations) + " at step " + std::to_string(run.global_step) +
                        ": " + o.val_loss_metric_name + " " + show(run.last_valid_loss);
@@ -405,7 +435,16 @@ FitResult Trainer::fit(AcceleratorModule& module, std::shared_ptr<const data::Da
         Tensor g = p.grad();
         if (g.defined()) group_->all_reduce_mean_(g);
       }
-      if (o.clip_grad) optim::clip_grad_norm_(run.params, *o.clip_grad);
+      if (o.clip_grad) {
+        Tensor norm = optim::clip_grad_norm_(run.params, *o.clip_grad);
+        if (monitor_.grad_norm) run.last_grad_norm = norm;
+      } else if (monitor_.grad_norm) {
+        autograd::NoGradGuard no_grad;
+        Tensor sq = zeros({}, TensorOptions{.dtype = DType::Float64, .device = run.device});
+        for (const Tensor& p : run.params)
+          if (p.grad().defined()) sq.add_(p.grad().to(DType::Float64).pow(2.0).sum());
+        run.last_grad_norm = sq.sqrt();
+      }
       run.optimizer->step();
       if (run.scheduler) run.scheduler->step();
       run.optimizer->zero_grad(o.set_to_none);
@@ -415,7 +454,8 @@ FitResult Trainer::fit(AcceleratorModule& module, std::shared_ptr<const data::Da
     double shown = kNaN;
     if (run.global_step % window == 0) {
       shown = group_->mean(run.window_sum.item<double>() / double(run.window_count));
-      emit(o.train_loss_metric_name, shown, run.global_step);
+      if (monitor_.train_loss) emit(o.train_loss_metric_name, shown, run.global_step);
+      log_monitor(run);
       run.window_sum.zero_();
       run.window_count = 0;
     }

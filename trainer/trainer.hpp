@@ -32,6 +32,7 @@
 #include "trainer/handlers.hpp"
 #include "trainer/hyperparameters.hpp"
 #include "trainer/model_saving.hpp"
+#include "trainer/monitor.hpp"
 #include "trainer/process_group.hpp"
 #include "trainer/schedule_spec.hpp"
 #include "trainer/tracker.hpp"
@@ -75,6 +76,8 @@ struct TrainerOptions {
   bool eval_when_finish = true;
   bool eval_when_start = false;
   bool verbose = true;
+  // Which values are logged: a Monitor, or a YAML map of its flags ("{grad_norm: true}").
+  std::variant<Monitor, std::string> monitor = Monitor{};
   std::map<std::string, std::string> tracker_options;  // upstream's **kwargs for the trackers
   std::optional<uint64_t> seed;               // seeds the default generator and the loaders
   std::optional<Device> device;               // default: cuda:0 when a GPU is present, else cpu
@@ -120,12 +123,14 @@ class Trainer {
   void log_user(const std::map<std::string, double>& values);
   // A logged scalar: into history() and every tracker (main process only).
   void emit(const std::string& name, double value, int64_t step);
+  void log_monitor(Run& run);
 
   TrainerOptions options_;
   HyperParameters hps_;
   std::optional<EverySpec> checkpoint_every_;
   std::vector<LogRecord> history_;
   std::vector<std::unique_ptr<Tracker>> trackers_;
+  Monitor monitor_;
   std::ostream* out_;
   ProcessGroup* group_;
   Run* run_ = nullptr;  // the fit in progress

@@ -369,6 +369,34 @@ TEST_SUITE("trainer.fit") {
     }
   }
 
+  TEST_CASE("the monitor chooses what is logged: lr, grad norm (as clip_grad_norm_ computes it), CPU use") {
+    const std::string dir = temp_dir("monitor");
+    auto ds = regression_data(8);
+    Regression m;
+    TrainerOptions o = base_options(dir, "{epochs: 1, batch_size: 2, optim: {type: SGD, lr: 0.1}}");
+    o.monitor = std::string("{learning_rate: true, grad_norm: true, cpu_utilization: true, train_loss: false}");
+    Trainer t(o);
+    t.fit(m, ds);
+    CHECK(steps_of(t, "train_loss").empty());
+    CHECK(steps_of(t, "learning_rate") == std::vector<int64_t>{1, 2, 3, 4});
+    CHECK(steps_of(t, "grad_norm") == std::vector<int64_t>{1, 2, 3, 4});
+    CHECK(steps_of(t, "cpu_rss_mib").size() == 4);
+    CHECK(steps_of(t, "cpu_percent").size() == 3);  // needs a previous sample
+    // The first grad norm is the norm of the first batch's gradient at the initial weights.
+    Regression fresh;
+    data::Batch b{{"x", ds->tensors()["x"].slice(0, 0, 2)}, {"y", ds->tensors()["y"].slice(0, 0, 2)}};
+    fresh.step(b).backward();
+    const double expected = optim::clip_grad_norm_(fresh.model->parameters(), 1e9).item<double>();
+    double first = -1;
+    for (const auto& r : t.history())
+      if (r.name == "grad_norm" && first < 0) first = r.value;
+    CHECK(first == doctest::Approx(expected).epsilon(1e-12));
+    for (const auto& r : t.history())
+      if (r.name == "learning_rate") CHECK(r.value == doctest::Approx(0.1));
+    CHECK(contains(error_of([] { Monitor::from_yaml("{grad_norms: true}"); }), "unknown key 'grad_norms'"));
+    CHECK(contains(error_of([] { Monitor::from_yaml("{grad_norm: yes please}"); }), "must be true or false"));
+  }
+
   TEST_CASE("bad options are rejected with a message naming them") {
     const std::string dir = temp_dir("bad");
     const std::string hps = "{epochs: 1, optim: {type: SGD, lr: 0.1}}";
