@@ -11,6 +11,8 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <functional>
+#include <map>
 #include <random>
 #include <sstream>
 
@@ -250,6 +252,93 @@ class TensorBoardTracker : public Tracker {
   std::ofstream out_;
 };
 
+// ---------------------------------------------------------------- DVCLive
+// dvclive/metrics.json (latest values, nested by "/", plus "step"),
+// dvclive/plots/metrics/<name>.tsv ("step\t<basename>" then one line per log) and
+// dvclive/params.yaml, under {logging_dir}/{track_name}/.
+class DvcLiveTracker : public Tracker {
+ public:
+  std::string name() const override { return "DVCLive"; }
+  std::string run_id() const override { return run_id_; }
+
+  void start(const TrackerStart& s) override {
+    run_id_ = s.resume_run_id.empty() ? new_run_id() : s.resume_run_id;
+    root_ = fs::path(s.logging_dir) / s.track_name / "dvclive";
+    make_dirs((root_ / "plots" / "metrics").string());
+    if (!s.resume_run_id.empty()) {
+      // Keep what was logged up to the resume step; drop the rest.
+      for (const auto& e : fs::recursive_directory_iterator(root_ / "plots" / "metrics")) {
+        if (!e.is_regular_file() || e.path().extension() != ".tsv") continue;
+        std::ifstream in(e.path());
+        std::string line, kept;
+        bool header = true;
+        while (std::getline(in, line)) {
+          if (header || std::atoll(line.c_str()) <= s.resume_step) kept += line + "\n";
+          header = false;
+        }
+        in.close();
+        write_file_atomic(e.path().string(), kept);
+      }
+    } else {
+      fs::remove_all(root_ / "plots" / "metrics");
+      make_dirs((root_ / "plots" / "metrics").string());
+    }
+    std::string params;
+    for (const auto& [k, v] : s.hparams) params += k + ": " + json_quote(v) + "\n";  // JSON strings are YAML
+    write_file_atomic((root_ / "params.yaml").string(), params);
+  }
+
+  void log(const std::string& metric, double value, int64_t step) override {
+    const fs::path tsv = root_ / "plots" / "metrics" / (metric + ".tsv");
+    if (tsv.has_parent_path()) make_dirs(tsv.parent_path().string());
+    const bool fresh = !fs::exists(tsv);
+    std::ofstream out(tsv, std::ios::app);
+    if (fresh) out << "step\t" << fs::path(metric).filename().string() << "\n";
+    out << step << "\t" << format_double(value) << "\n";
+    latest_[metric] = value;
+    step_ = step;
+    write_metrics_json();
+  }
+
+  void finish(const std::string&) override {}
+
+ private:
+  // {"loss": {"train": 0.5}, "step": 12}: names split at "/" into nested objects.
+  void write_metrics_json() {
+    struct Node {
+      std::map<std::string, Node> children;
+      std::string value;
+    } root;
+    for (const auto& [name, v] : latest_) {
+      Node* n = &root;
+      std::stringstream parts(name);
+      std::string part;
+      std::vector<std::string> path;
+      while (std::getline(parts, part, '/')) path.push_back(part);
+      for (size_t i = 0; i < path.size(); ++i) n = &n->children[path[i]];
+      n->value = format_double(v);
+    }
+    std::function<std::string(const Node&)> render = [&](const Node& n) {
+      if (n.children.empty()) return n.value;
+      std::string out = "{";
+      bool first = true;
+      for (const auto& [k, child] : n.children) {
+        out += (first ? "" : ", ") + json_quote(k) + ": " + render(child);
+        first = false;
+      }
+      return out + "}";
+    };
+    std::string body = render(root);
+    body.insert(body.size() - 1, std::string(latest_.empty() ? "" : ", ") + "\"step\": " + std::to_string(step_));
+    write_file_atomic((root_ / "metrics.json").string(), body + "\n");
+  }
+
+  std::string run_id_;
+  fs::path root_;
+  std::map<std::string, double> latest_;
+  int64_t step_ = 0;
+};
+
 std::string lower(std::string s) {
   std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
   return s;
@@ -258,7 +347,7 @@ std::string lower(std::string s) {
 }  // namespace
 
 const std::vector<std::string>& supported_trackers() {
-  static const std::vector<std::string> names = {"CSV", "JSONL", "TensorBoard"};
+  static const std::vector<std::string> names = {"CSV", "JSONL", "TensorBoard", "DVCLive"};
   return names;
 }
 
@@ -267,11 +356,12 @@ std::unique_ptr<Tracker> make_tracker(const std::string& name) {
   if (n == "csv") return std::make_unique<LinesTracker>(false);
   if (n == "jsonl" || n == "json") return std::make_unique<LinesTracker>(true);
   if (n == "tensorboard") return std::make_unique<TensorBoardTracker>();
+  if (n == "dvclive") return std::make_unique<DvcLiveTracker>();
   std::string list;
   for (const auto& s : supported_trackers()) list += (list.empty() ? "" : ", ") + s;
-  if (n == "wandb" || n == "cometml" || n == "aim" || n == "clearml" || n == "mlflow" || n == "dvclive")
+  if (n == "wandb" || n == "cometml" || n == "aim" || n == "clearml" || n == "mlflow")
     throw Error(detail::concat("log_with: the ", name, " tracker is not supported by this build of accmt (it needs ",
-                               n == "mlflow" || n == "dvclive" ? "a file writer still to come"
+                               n == "mlflow" ? "a file writer still to come"
                                                                  : "its vendor's SDK or server",
                                "); supported trackers: ", list));
   throw Error(detail::concat("log_with: unknown tracker '", name, "'; supported trackers: ", list));

@@ -7,6 +7,8 @@
 //   JSONL        the same as one JSON object per line (metrics.jsonl).
 //   TensorBoard  {logging_dir}/{track_name}/events.out.tfevents.* (scalars, and the
 //                hyper-parameters as a text summary); `tensorboard --logdir {logging_dir}`.
+//   DVCLive      {logging_dir}/{track_name}/dvclive/: metrics.json, plots/metrics/*.tsv,
+//                params.yaml (`dvc plots show` reads them).
 //
 // A resumed run continues the same run: the same run id and files, and records logged
 // after the checkpoint (by the interrupted run) are dropped, so no step appears twice
@@ -39,8 +41,8 @@ class Tracker {
   virtual std::string run_id() const = 0;
 };
 
-// "csv", "jsonl", "tensorboard" (any case). The other names of the seed (wandb, cometml,
-// aim, mlflow, clearml, dvclive) are errors listing the trackers this build supports.
+// "csv", "jsonl", "tensorboard", "dvclive" (any case). The other names of the seed
+// (wandb, cometml, aim, mlflow, clearml) are errors listing the trackers this build supports.
 std::unique_ptr<Tracker> make_tracker(const std::string& name);
 const std::vector<std::string>& supported_trackers();
 

@@ -93,7 +93,7 @@ TEST_SUITE("trainer.trackers") {
     o.hps_config = std::string("{epochs: 2, batch_size: 2, optim: {type: SGD, lr: 0.05}}");
     o.model_path = dir + "/models/tiny";
     o.logging_dir = dir + "/logs";
-    o.log_with = {"CSV", "jsonl", "TensorBoard"};
+    o.log_with = {"CSV", "jsonl", "TensorBoard", "DVCLive"};
     o.checkpoint_every = "3 steps";
     o.model_saving = {};
     o.verbose = false;
@@ -115,7 +115,7 @@ TEST_SUITE("trainer.trackers") {
     const fs::path track = fs::path(dir) / "logs" / "tiny";
     std::vector<fs::path> runs;
     for (const auto& e : fs::directory_iterator(track))
-      if (e.is_directory()) runs.push_back(e.path());
+      if (e.is_directory() && e.path().filename() != "dvclive") runs.push_back(e.path());
     REQUIRE(runs.size() == 2);  // the CSV and the JSONL run folders
     for (const fs::path& run : runs) {
       const bool csv = fs::exists(run / "metrics.csv");
@@ -133,6 +133,19 @@ TEST_SUITE("trainer.trackers") {
       CHECK(read_all(run / "status.txt") == "FINISHED\n");
       CHECK(read_all(run / "hparams.json").find("\"optim.type\": \"SGD\"") != std::string::npos);
     }
+    // DVCLive: the latest values nested by "/", one TSV per metric with steps 1..16 once.
+    const std::string metrics_json = read_all(track / "dvclive" / "metrics.json");
+    CHECK(metrics_json.find("\"train_loss\": ") != std::string::npos);
+    CHECK(metrics_json.find("\"step\": 16}") != std::string::npos);
+    std::istringstream tsv(read_all(track / "dvclive" / "plots" / "metrics" / "train_loss.tsv"));
+    std::string row;
+    std::getline(tsv, row);
+    CHECK(row == "step\ttrain_loss");
+    std::vector<int64_t> tsv_steps;
+    while (std::getline(tsv, row)) tsv_steps.push_back(std::atoll(row.c_str()));
+    CHECK(tsv_steps.size() == 16);
+    CHECK(tsv_steps.back() == 16);
+    CHECK(read_all(track / "dvclive" / "params.yaml").find("optim.type: \"SGD\"") != std::string::npos);
     // TensorBoard: event files (one per start, or the same one appended when the name
     // repeats within a second in one process), valid framing.
     std::vector<fs::path> events;
