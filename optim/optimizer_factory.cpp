@@ -8,6 +8,7 @@
 #include <limits>
 
 #include "kernels/common/error.hpp"
+#include "optim/number_text.hpp"
 #include "optim/optim.hpp"
 
 namespace accmt::optim {
@@ -101,16 +102,9 @@ double number_of(const std::string& type, const std::string& name, const Optimiz
   if (const auto* d = std::get_if<double>(&value)) return *d;
   if (const auto* b = std::get_if<bool>(&value)) return *b ? 1.0 : 0.0;
   if (const auto* s = std::get_if<std::string>(&value)) {
-    size_t used = 0;
-    double v = 0;
-    try {
-      v = std::stod(*s, &used);
-    } catch (const std::exception&) {
-      used = 0;
-    }
-    ACCMT_CHECK(used != 0 && used == s->size(), "optimizer ", type, ": argument '", name,
-                "' must be a number, got '", *s, "'");
-    return v;
+    const std::optional<double> v = parse_number(*s);
+    ACCMT_CHECK(v.has_value(), "optimizer ", type, ": argument '", name, "' must be a number, got '", *s, "'");
+    return *v;
   }
   throw Error(detail::concat("optimizer ", type, ": argument '", name, "' must be a single number, got a list"));
 }

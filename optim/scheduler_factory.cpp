@@ -5,6 +5,7 @@
 #include <functional>
 
 #include "kernels/common/error.hpp"
+#include "optim/number_text.hpp"
 #include "optim/schedulers.hpp"
 
 namespace accmt::optim {
@@ -54,16 +55,10 @@ class Args {
     }
     if (auto* d = std::get_if<double>(&it->second)) return *d;
     if (auto* s = std::get_if<std::string>(&it->second)) {
-      size_t used = 0;
-      double v = 0;
-      try {
-        v = std::stod(*s, &used);
-      } catch (const std::exception&) {
-        used = 0;
-      }
-      ACCMT_CHECK(used > 0 && used == s->size(), "scheduler ", type_, ": option '", key,
-                  "' must be a number, got the string \"", *s, "\"");
-      return v;
+      const std::optional<double> v = parse_number(*s);
+      ACCMT_CHECK(v.has_value(), "scheduler ", type_, ": option '", key, "' must be a number, got the string \"", *s,
+                  "\"");
+      return *v;
     }
     throw Error(detail::concat("scheduler ", type_, ": option '", key, "' must be a number, got a boolean"));
   }

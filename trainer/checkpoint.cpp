@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "kernels/common/error.hpp"
+#include "optim/number_text.hpp"
 #include "trainer/atomic_file.hpp"
 #include "trainer/safetensors.hpp"
 
@@ -36,15 +37,9 @@ double read_number(const YAML::Node& n, const std::string& what) {
   if (s == "nan") return std::nan("");
   if (s == "inf") return INFINITY;
   if (s == "-inf") return -INFINITY;
-  size_t used = 0;
-  double v = 0;
-  try {
-    v = std::stod(s, &used);
-  } catch (const std::exception&) {
-    used = 0;
-  }
-  ACCMT_CHECK(used == s.size() && used > 0, "checkpoint: ", what, " is not a number: '", s, "'");
-  return v;
+  const std::optional<double> v = parse_number(s);
+  ACCMT_CHECK(v.has_value(), "checkpoint: ", what, " is not a number: '", s, "'");
+  return *v;
 }
 
 std::string json_list(const std::vector<double>& values) {

@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "kernels/common/error.hpp"
+#include "optim/number_text.hpp"
 #include "tensor/tensor.hpp"
 
 namespace accmt {
@@ -27,19 +28,6 @@ bool ends_with(const std::string& s, const std::string& suffix) {
   return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
-// A full number ("3", "1e-3", "-0.5"), or nothing.
-std::optional<double> parse_number(const std::string& text) {
-  if (text.empty()) return std::nullopt;
-  size_t used = 0;
-  double v = 0;
-  try {
-    v = std::stod(text, &used);
-  } catch (const std::exception&) {
-    return std::nullopt;
-  }
-  if (used != text.size()) return std::nullopt;
-  return v;
-}
 
 std::optional<bool> parse_bool(const std::string& text) {
   if (text == "true" || text == "True" || text == "TRUE") return true;
