@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Python readers for the interop tests (our files read by the real tools): Debian's
 # python3-torch plus a virtual environment (.venv-interop, sharing the system packages)
-# with safetensors and tensorboard from PyPI.
+# with safetensors, tensorboard and mlflow-skinny from PyPI.
 # Prints the interpreter to use; tests find it through ACCMT_PYTHON. CI runs this before
 # the README's test command; locally it is optional (the interop test skips without it).
 set -euo pipefail
@@ -21,7 +21,7 @@ VENV=.venv-interop
 if [ ! -x "$VENV/bin/python3" ]; then
   /usr/bin/python3 -m venv --system-site-packages "$VENV" >&2
 fi
-"$VENV/bin/python3" -c "import safetensors, tensorboard" 2>/dev/null ||
-  "$VENV/bin/python3" -m pip install --quiet --disable-pip-version-check safetensors tensorboard >&2
+"$VENV/bin/python3" -c "import safetensors, tensorboard, mlflow" 2>/dev/null ||
+  "$VENV/bin/python3" -m pip install --quiet --disable-pip-version-check safetensors tensorboard mlflow-skinny >&2
 "$VENV/bin/python3" -c "import torch, safetensors; print('interop python: torch', torch.__version__, 'safetensors', safetensors.__version__)" >&2
 echo "$PWD/$VENV/bin/python3"

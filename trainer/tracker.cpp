@@ -339,6 +339,119 @@ class DvcLiveTracker : public Tracker {
   int64_t step_ = 0;
 };
 
+// ---------------------------------------------------------------- MLflow (file store)
+// {logging_dir}/mlruns/<experiment id>/<run id>/ with meta.yaml, metrics/<name> lines
+// "<ms> <value> <step>", params/<name>, tags/<name>; the experiment (named track_name)
+// has its own meta.yaml. `mlflow ui --backend-store-uri {logging_dir}/mlruns` reads it
+// (recent MLflow versions want MLFLOW_ALLOW_FILE_STORE=true for file stores).
+class MlflowTracker : public Tracker {
+ public:
+  std::string name() const override { return "MLflow"; }
+  std::string run_id() const override { return run_id_; }
+
+  void start(const TrackerStart& s) override {
+    const fs::path root = fs::absolute(fs::path(s.logging_dir) / "mlruns");
+    make_dirs(root.string());
+    ensure_experiment(root, "0", "Default");
+    const std::string experiment = find_or_create_experiment(root, s.track_name);
+    run_id_ = s.resume_run_id.empty() ? new_run_id() : s.resume_run_id;
+    experiment_id_ = experiment;
+    run_dir_ = root / experiment / run_id_;
+    run_name_ = s.options.count("run_name") ? s.options.at("run_name") : s.track_name;
+    make_dirs((run_dir_ / "metrics").string());
+    make_dirs((run_dir_ / "params").string());
+    make_dirs((run_dir_ / "tags").string());
+    make_dirs((run_dir_ / "artifacts").string());
+    const bool resumed = !s.resume_run_id.empty() && fs::exists(run_dir_ / "meta.yaml");
+    if (resumed) {
+      for (const auto& e : fs::recursive_directory_iterator(run_dir_ / "metrics")) {
+        if (!e.is_regular_file()) continue;
+        std::ifstream in(e.path());
+        std::string line, kept;
+        while (std::getline(in, line)) {
+          const size_t last = line.rfind(' ');
+          if (last != std::string::npos && std::atoll(line.c_str() + last + 1) <= s.resume_step) kept += line + "\n";
+        }
+        in.close();
+        write_file_atomic(e.path().string(), kept);
+      }
+    } else {
+      start_ms_ = now_ms();
+      for (const auto& [k, v] : s.hparams) write_file_atomic((run_dir_ / "params" / k).string(), v);
+      write_file_atomic((run_dir_ / "tags" / "mlflow.runName").string(), run_name_);
+      write_file_atomic((run_dir_ / "tags" / "mlflow.source.name").string(), "accmt");
+      for (const auto& [k, v] : s.options)
+        if (k != "run_name") write_file_atomic((run_dir_ / "tags" / k).string(), v);
+    }
+    if (resumed) start_ms_ = read_start_ms();
+    write_meta(1, "null");  // RUNNING
+  }
+
+  void log(const std::string& metric, double value, int64_t step) override {
+    const fs::path file = run_dir_ / "metrics" / metric;
+    make_dirs(file.parent_path().string());
+    std::ofstream out(file, std::ios::app);
+    out << now_ms() << " " << format_double(value) << " " << step << "\n";
+  }
+
+  void finish(const std::string& status) override {
+    const int code = status == "FINISHED" ? 3 : status == "KILLED" ? 5 : 4;
+    write_meta(code, std::to_string(now_ms()));
+  }
+
+ private:
+  static long long now_ms() { return (long long)(now_seconds() * 1000.0); }
+
+  static void ensure_experiment(const fs::path& root, const std::string& id, const std::string& name) {
+    const fs::path meta = root / id / "meta.yaml";
+    if (fs::exists(meta)) return;
+    make_dirs((root / id).string());
+    const std::string t = std::to_string(now_ms());
+    write_file_atomic(meta.string(), "artifact_location: file://" + (root / id).string() + "\ncreation_time: " + t +
+                                         "\nexperiment_id: '" + id + "'\nlast_update_time: " + t +
+                                         "\nlifecycle_stage: active\nname: " + json_quote(name) + "\n");
+  }
+
+  // The experiment named `name` (matched in the meta.yaml files), or a new one.
+  static std::string find_or_create_experiment(const fs::path& root, const std::string& name) {
+    const std::string wanted = "name: " + json_quote(name);
+    for (const auto& e : fs::directory_iterator(root)) {
+      if (!e.is_directory() || !fs::exists(e.path() / "meta.yaml")) continue;
+      std::ifstream in(e.path() / "meta.yaml");
+      std::string line;
+      while (std::getline(in, line))
+        if (line == wanted || line == "name: " + name) return e.path().filename().string();
+    }
+    std::random_device rd;
+    std::string id = std::to_string(1 + rd() % 9);
+    while (id.size() < 18) id += char('0' + rd() % 10);
+    ensure_experiment(root, id, name);
+    return id;
+  }
+
+  long long read_start_ms() const {
+    std::ifstream in(run_dir_ / "meta.yaml");
+    std::string line;
+    while (std::getline(in, line))
+      if (line.rfind("start_time: ", 0) == 0) return std::atoll(line.c_str() + 12);
+    return now_ms();
+  }
+
+  void write_meta(int status, const std::string& end_time) {
+    write_file_atomic((run_dir_ / "meta.yaml").string(),
+                      "artifact_uri: file://" + (run_dir_ / "artifacts").string() + "\nend_time: " + end_time +
+                          "\nentry_point_name: ''\nexperiment_id: '" + experiment_id_ +
+                          "'\nlifecycle_stage: active\nrun_id: " + run_id_ + "\nrun_name: " + json_quote(run_name_) +
+                          "\nsource_name: ''\nsource_type: 4\nsource_version: ''\nstart_time: " +
+                          std::to_string(start_ms_) + "\nstatus: " + std::to_string(status) +
+                          "\ntags: []\nuser_id: accmt\n");
+  }
+
+  std::string run_id_, experiment_id_, run_name_;
+  fs::path run_dir_;
+  long long start_ms_ = 0;
+};
+
 std::string lower(std::string s) {
   std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
   return s;
@@ -347,7 +460,7 @@ std::string lower(std::string s) {
 }  // namespace
 
 const std::vector<std::string>& supported_trackers() {
-  static const std::vector<std::string> names = {"CSV", "JSONL", "TensorBoard", "DVCLive"};
+  static const std::vector<std::string> names = {"CSV", "JSONL", "TensorBoard", "DVCLive", "MLflow"};
   return names;
 }
 
@@ -357,13 +470,14 @@ std::unique_ptr<Tracker> make_tracker(const std::string& name) {
   if (n == "jsonl" || n == "json") return std::make_unique<LinesTracker>(true);
   if (n == "tensorboard") return std::make_unique<TensorBoardTracker>();
   if (n == "dvclive") return std::make_unique<DvcLiveTracker>();
+  if (n == "mlflow") return std::make_unique<MlflowTracker>();
   std::string list;
   for (const auto& s : supported_trackers()) list += (list.empty() ? "" : ", ") + s;
-  if (n == "wandb" || n == "cometml" || n == "aim" || n == "clearml" || n == "mlflow")
-    throw Error(detail::concat("log_with: the ", name, " tracker is not supported by this build of accmt (it needs ",
-                               n == "mlflow" ? "a file writer still to come"
-                                                                 : "its vendor's SDK or server",
-                               "); supported trackers: ", list));
+  if (n == "wandb" || n == "cometml" || n == "aim" || n == "clearml")
+    throw Error(detail::concat("log_with: the ", name,
+                               " tracker is not supported by this build of accmt (it needs its vendor's SDK or "
+                               "server); supported trackers: ",
+                               list));
   throw Error(detail::concat("log_with: unknown tracker '", name, "'; supported trackers: ", list));
 }
 

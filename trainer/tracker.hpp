@@ -9,6 +9,9 @@
 //                hyper-parameters as a text summary); `tensorboard --logdir {logging_dir}`.
 //   DVCLive      {logging_dir}/{track_name}/dvclive/: metrics.json, plots/metrics/*.tsv,
 //                params.yaml (`dvc plots show` reads them).
+//   MLflow       {logging_dir}/mlruns/: the file store (experiment = track_name; params,
+//                tags from the tracker options, run status FINISHED/FAILED/KILLED);
+//                `mlflow ui --backend-store-uri {logging_dir}/mlruns`.
 //
 // A resumed run continues the same run: the same run id and files, and records logged
 // after the checkpoint (by the interrupted run) are dropped, so no step appears twice
@@ -41,8 +44,8 @@ class Tracker {
   virtual std::string run_id() const = 0;
 };
 
-// "csv", "jsonl", "tensorboard", "dvclive" (any case). The other names of the seed
-// (wandb, cometml, aim, mlflow, clearml) are errors listing the trackers this build supports.
+// "csv", "jsonl", "tensorboard", "dvclive", "mlflow" (any case). The other names of the
+// seed (wandb, cometml, aim, clearml) are errors listing the trackers this build supports.
 std::unique_ptr<Tracker> make_tracker(const std::string& name);
 const std::vector<std::string>& supported_trackers();
 
