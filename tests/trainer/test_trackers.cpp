@@ -3,7 +3,9 @@
 // CSV/JSONL logs, and a resumed run that continues the same run without duplicated steps.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <csignal>
+#include <tuple>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -170,28 +172,51 @@ TEST_SUITE("trainer.trackers") {
         CHECK(ml_count == 16);
       }
     CHECK(mlflow_runs == 1);
-    // TensorBoard's own reader, when Python has it.
+    // The real readers (TensorBoard's EventAccumulator, MLflow's client) must give back
+    // every logged scalar with its tag, step and value: the first run's records up to the
+    // checkpoint (step 3) and all of the resumed run's.
+    std::vector<std::tuple<std::string, int64_t, double>> expected;
+    for (const LogRecord& r : t1.history())
+      if (r.step <= 3) expected.emplace_back(r.name, r.step, r.value);
+    for (const LogRecord& r : t2.history()) expected.emplace_back(r.name, r.step, r.value);
+    std::sort(expected.begin(), expected.end());
     const char* python = std::getenv("ACCMT_PYTHON");
     const char* source = std::getenv("ACCMT_SOURCE_DIR");
-    const std::string script = std::string(source ? source : ACCMT_SOURCE_DIR) + "/tests/reference/check_tensorboard.py";
-    const int rc = std::system((std::string(python ? python : "python3") + " " + script + " " + track.string() +
-                                " train_loss 16 > " + dir + "/tb.log 2>&1")
-                                   .c_str());
-    if (WEXITSTATUS(rc) == 3 && std::getenv("ACCMT_REQUIRE_PYTHON_INTEROP") == nullptr) {
-      MESSAGE("python3 lacks tensorboard: its reader was not run here (CI runs it)");
-    } else {
-      INFO(read_all(dir + "/tb.log"));
-      CHECK(WEXITSTATUS(rc) == 0);
-    }
-    const std::string ml_script = std::string(source ? source : ACCMT_SOURCE_DIR) + "/tests/reference/check_mlflow.py";
-    const int ml_rc = std::system((std::string(python ? python : "python3") + " " + ml_script + " " + mlruns.string() +
-                                   " tiny train_loss 16 > " + dir + "/ml.log 2>&1")
-                                      .c_str());
-    if (WEXITSTATUS(ml_rc) == 3 && std::getenv("ACCMT_REQUIRE_PYTHON_INTEROP") == nullptr) {
-      MESSAGE("python3 lacks mlflow: its client was not run here (CI runs it)");
-    } else {
-      INFO(read_all(dir + "/ml.log"));
-      CHECK(WEXITSTATUS(ml_rc) == 0);
+    const std::string refdir = std::string(source ? source : ACCMT_SOURCE_DIR) + "/tests/reference/";
+    const bool required = std::getenv("ACCMT_REQUIRE_PYTHON_INTEROP") != nullptr;
+    struct Reader {
+      const char* name;
+      std::string command;
+      bool float32;  // TensorBoard stores float32 values
+    };
+    const std::vector<Reader> readers = {
+        {"tensorboard", "check_tensorboard.py " + track.string() + " " + dir + "/tb.tsv", true},
+        {"mlflow", "check_mlflow.py " + mlruns.string() + " tiny " + dir + "/mlflow.tsv", false}};
+    for (const Reader& reader : readers) {
+      CAPTURE(reader.name);
+      const std::string out = dir + "/" + (std::string(reader.name) == "tensorboard" ? "tb.tsv" : "mlflow.tsv");
+      const std::string log = dir + "/" + reader.name + ".log";
+      const int rc = std::system((std::string(python ? python : "python3") + " " + refdir + reader.command + " > " +
+                                  log + " 2>&1")
+                                     .c_str());
+      if (WEXITSTATUS(rc) == 3 && !required) {
+        MESSAGE("python3 lacks ", reader.name, ": its reader was not run here (CI runs it)");
+        continue;
+      }
+      INFO(read_all(log));
+      REQUIRE(WEXITSTATUS(rc) == 0);
+      std::istringstream rows(read_all(out));
+      std::vector<std::tuple<std::string, int64_t, double>> got;
+      std::string tag, step, value;
+      while (std::getline(rows, tag, '\t') && std::getline(rows, step, '\t') && std::getline(rows, value))
+        got.emplace_back(tag, std::atoll(step.c_str()), std::strtod(value.c_str(), nullptr));
+      REQUIRE(got.size() == expected.size());
+      for (size_t i = 0; i < got.size(); ++i) {
+        CHECK(std::get<0>(got[i]) == std::get<0>(expected[i]));
+        CHECK(std::get<1>(got[i]) == std::get<1>(expected[i]));
+        const double want = reader.float32 ? double(float(std::get<2>(expected[i]))) : std::get<2>(expected[i]);
+        CHECK(std::get<2>(got[i]) == want);
+      }
     }
   }
 }
