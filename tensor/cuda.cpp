@@ -28,7 +28,7 @@ DeviceProperties get_device_properties(int device) {
   ACCMT_REQUIRE_CUDA("get_device_properties");
 #ifdef ACCMT_WITH_CUDA
   const rt::DeviceProperties p = rt::device_properties(device);
-  return DeviceProperties{p.name, p.major, p.minor, p.multiprocessor_count, p.total_memory};
+  return DeviceProperties{p.name, p.major, p.minor, p.multiprocessor_count, p.total_memory, p.pci_bus_id};
 #endif
 }
 

@@ -15,6 +15,7 @@ struct DeviceProperties {
   int major = 0, minor = 0;  // compute capability
   int multiprocessor_count = 0;
   size_t total_memory = 0;
+  std::string pci_bus_id;  // "0000:65:00.0"
 };
 DeviceProperties get_device_properties(int device = 0);
 int current_device();

@@ -6,7 +6,9 @@
 //   learning_rate                 the first parameter group's lr, with each train-loss log
 //   grad_norm                     the global L2 norm of the gradients at the last optimizer
 //                                 step of each log window (before clipping)
-//   gpu_utilization               the caching allocator's allocated and reserved MiB (CUDA)
+//   gpu_utilization               the caching allocator's allocated and reserved MiB, and
+//                                 the GPU's utilisation % through NVML when the driver has it
+//                                 (loaded at run time; never a dependency)
 //   cpu_utilization               the process's resident memory (MiB) and CPU use (% of one
 //                                 core since the previous log)
 // Learning rate, grad norm, GPU and CPU values are logged during training only, and only

@@ -19,6 +19,7 @@
 #include "tensor/random.hpp"
 #include "trainer/atomic_file.hpp"
 #include "trainer/checkpoint.hpp"
+#include "trainer/nvml.hpp"
 #include "trainer/progress.hpp"
 #include "trainer/safetensors.hpp"
 #include "trainer/size_string.hpp"
@@ -107,6 +108,7 @@ struct Trainer::Run {
   };
   Tensor last_grad_norm;               // Monitor.grad_norm: at the latest optimizer step
   double monitor_cpu_seconds = -1, monitor_wall_seconds = 0;
+  std::string gpu_bus_id;              // for NVML
   std::optional<Position> group_start;  // kept only when handlers may checkpoint after an error
   int64_t pass_epoch = 0;               // the training loader's epoch for the pass in progress
   Position position() const {
@@ -167,6 +169,8 @@ void Trainer::log_monitor(Run& run) {
     const cuda::MemoryStats s = cuda::memory_stats(run.device.index);
     emit("gpu_memory_allocated_mib", double(s.allocated_bytes) / double(1 << 20), step);
     emit("gpu_memory_reserved_mib", double(s.reserved_bytes) / double(1 << 20), step);
+    if (run.gpu_bus_id.empty()) run.gpu_bus_id = cuda::get_device_properties(run.device.index).pci_bus_id;
+    if (const auto util = nvml_gpu_utilization(run.gpu_bus_id)) emit("gpu_utilization_percent", *util, step);
   }
   if (monitor_.cpu_utilization) {
     const double cpu = process_cpu_seconds();

@@ -74,6 +74,9 @@ DeviceProperties device_properties(int device) {
   out.max_threads_per_block = p.maxThreadsPerBlock;
   out.shared_memory_per_block = p.sharedMemPerBlockOptin;
   out.l2_cache_size = p.l2CacheSize;
+  char bus[32] = {};
+  ACCMT_CUDA_CHECK(cudaDeviceGetPCIBusId(bus, sizeof bus, device));
+  out.pci_bus_id = bus;
   return out;
 }
 

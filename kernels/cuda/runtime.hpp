@@ -18,6 +18,7 @@ struct DeviceProperties {
   int max_threads_per_block = 0;
   size_t shared_memory_per_block = 0;  // bytes, opt-in maximum
   int l2_cache_size = 0;
+  std::string pci_bus_id;  // "0000:65:00.0", how NVML names the device
 };
 
 int device_count();

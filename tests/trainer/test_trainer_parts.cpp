@@ -9,6 +9,7 @@
 #include <accmt/accmt.hpp>
 #include "tests/support/checks.hpp"
 #include "trainer/handlers.hpp"
+#include "trainer/nvml.hpp"
 #include "trainer/metrics.hpp"
 #include "trainer/model_saving.hpp"
 #include "trainer/process_group.hpp"
@@ -151,6 +152,12 @@ TEST_SUITE("trainer.parts") {
     CHECK(quiet.str().empty());
     CHECK(Progress::format_duration(3725) == "1:02:05");
     CHECK(Progress::format_duration(65) == "01:05");
+  }
+
+  TEST_CASE("NVML is optional: no driver or no such device gives no value, never an error") {
+    const auto missing = nvml_gpu_utilization("ffff:ff:ff.0");
+    CHECK_FALSE(missing.has_value());
+    CHECK_FALSE(nvml_gpu_utilization("").has_value());
   }
 
   TEST_CASE("the single-process group is rank 0 of 1 and leaves values alone") {
