@@ -67,10 +67,19 @@ std::string ModuleList::str() const {
   }
   std::string out = type_name() + "(\n";
   for (const auto& run : runs) {
-    std::string line = run.first == run.last
-                           ? "(" + std::to_string(run.first) + "): " + run.text
-                           : "(" + std::to_string(run.first) + "-" + std::to_string(run.last) +
-                                 "): " + std::to_string(run.last - run.first + 1) + " x " + run.text;
+    // Built by appending: GCC 12 reports a false -Wrestrict for "literal" + std::string&&.
+    std::string line = "(";
+    line += std::to_string(run.first);
+    if (run.first != run.last) {
+      line += '-';
+      line += std::to_string(run.last);
+      line += "): ";
+      line += std::to_string(run.last - run.first + 1);
+      line += " x ";
+    } else {
+      line += "): ";
+    }
+    line += run.text;
     out += "  " + add_indent(line, 2) + "\n";
   }
   return out + ")";

@@ -3,6 +3,7 @@
 
 #include <charconv>
 #include <cmath>
+#include <cstdio>
 #include <cstdlib>
 #include <sstream>
 
@@ -33,10 +34,13 @@ std::string py_float(double v) {
     }
   } else {
     out = digits.substr(0, 1);
-    if (digits.size() > 1) out += "." + digits.substr(1);
-    std::string ex = std::to_string(std::abs(exponent));
-    if (ex.size() < 2) ex = "0" + ex;
-    out += std::string("e") + (exponent < 0 ? "-" : "+") + ex;
+    if (digits.size() > 1) {
+      out += '.';
+      out += digits.substr(1);
+    }
+    char ex[16];  // at least two exponent digits, like Python's repr
+    std::snprintf(ex, sizeof ex, "e%c%02d", exponent < 0 ? '-' : '+', std::abs(exponent));
+    out += ex;
   }
   return negative ? "-" + out : out;
 }
