@@ -28,19 +28,21 @@ void Progress::start_epoch(int64_t epoch, int64_t epochs, int64_t steps) {
   start_ = last_draw_ = Clock::now();
 }
 
-void Progress::step(int64_t step, double loss, double lr, int64_t samples) {
-  step_ = step, loss_ = loss, lr_ = lr;
+void Progress::step(int64_t step, const std::function<double()>& loss, double lr, int64_t samples) {
+  step_ = step, lr_ = lr;
   samples_ += samples;
   if (!verbose_) return;
+  bool now = false;
   if (terminal_) {
-    if (step == steps_ || std::chrono::duration<double>(Clock::now() - last_draw_).count() >= 0.1) draw(false);
-    return;
+    now = step == steps_ || std::chrono::duration<double>(Clock::now() - last_draw_).count() >= 0.1;
+  } else {
+    const int64_t tenth = std::max<int64_t>(1, steps_ / 10);
+    now = step - last_plain_ >= std::max(log_every_, tenth) || step == steps_;
+    if (now) last_plain_ = step;
   }
-  const int64_t tenth = std::max<int64_t>(1, steps_ / 10);
-  if (step - last_plain_ >= std::max(log_every_, tenth) || step == steps_) {
-    last_plain_ = step;
-    draw(false);
-  }
+  if (!now) return;
+  loss_ = loss();
+  draw(false);
 }
 
 void Progress::end_epoch() {

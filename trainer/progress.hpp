@@ -5,6 +5,7 @@
 // steps when that is sparser) and the last step. verbose = false prints nothing.
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <ostream>
 #include <string>
 
@@ -16,7 +17,9 @@ class Progress {
   Progress(std::ostream& out, bool verbose, bool terminal, int64_t log_every = 1);
   void start_epoch(int64_t epoch, int64_t epochs, int64_t steps);
   // After step `step` (1-based) of the epoch; samples: examples processed in that step.
-  void step(int64_t step, double loss, double lr, int64_t samples);
+  // `loss` is called only when a line or the bar is drawn: reading a loss from the GPU
+  // waits for the device, which the training loop should not do every step.
+  void step(int64_t step, const std::function<double()>& loss, double lr, int64_t samples);
   void end_epoch();
   // A line of its own (evaluations, checkpoints), not mixed into the bar.
   void message(const std::string& line);

@@ -463,11 +463,12 @@ FitResult Trainer::fit(AcceleratorModule& module, std::shared_ptr<const data::Da
       run.window_sum.zero_();
       run.window_count = 0;
     }
-    run.progress->step(run.epoch_step, std::isnan(shown) ? loss.item<double>() : shown,
+    run.progress->step(run.epoch_step, [&] { return std::isnan(shown) ? loss.item<double>() : shown; },
                        run.optimizer->param_groups().front().lr(), batch.empty() || batch[size_t(0)].dim() == 0 ? 1 : batch[size_t(0)].size(0));
   };
 
   int64_t start_epoch = 0, start_step = 0;
+  std::map<std::string, std::string> resume_ids;  // tracker name -> run id, to continue those runs
   if (resuming) {
     const CheckpointData ck = read_checkpoint(checkpoint_dir);
     module.model->load_state_dict(ck.model);
@@ -509,6 +510,7 @@ FitResult Trainer::fit(AcceleratorModule& module, std::shared_ptr<const data::Da
     std::map<std::string, double> best;
     for (const auto& kv : st["best"]) best[kv.first.as<std::string>()] = kv.second.as<double>();
     run.saving.restore_best(best);
+    for (const auto& kv : st["tracker_run_ids"]) resume_ids[kv.first.as<std::string>()] = kv.second.as<std::string>();
     for (const auto& kv : st["metrics"])
       run.last_metrics[kv.first.as<std::string>()] = kv.second.IsNull() ? kNaN : kv.second.as<double>();
     ACCMT_CHECK(start_step >= 0 && start_step < batches_per_epoch, "resume: the checkpoint is at batch ", start_step,
@@ -519,11 +521,6 @@ FitResult Trainer::fit(AcceleratorModule& module, std::shared_ptr<const data::Da
   }
 
   // ---- trackers: started once the resume point is known; a resumed run continues its runs
-  std::map<std::string, std::string> resume_ids;
-  if (resuming) {
-    const YAML::Node st = YAML::Load(read_checkpoint(checkpoint_dir).status);
-    for (const auto& kv : st["tracker_run_ids"]) resume_ids[kv.first.as<std::string>()] = kv.second.as<std::string>();
-  }
   if (group_->is_main()) {
     std::map<std::string, std::string> hparams = hps_.flatten();
     hparams["grad_accumulation_steps"] = std::to_string(run.accumulation);

@@ -16,6 +16,13 @@ using std::fabs; using std::floor; using std::fmod; using std::log; using std::l
 using std::log2; using std::nearbyint; using std::pow; using std::sin; using std::sinh; using std::sqrt;
 using std::tan; using std::tanh; using std::trunc;
 
+// Every unary op, for switches that instantiate one loop per op (X(Name) per op).
+#define ACCMT_FOR_EACH_UNARY(X)                                                                        \
+  X(Neg) X(Abs) X(Exp) X(Log) X(Log1p) X(Expm1) X(Sqrt) X(Rsqrt) X(Sin) X(Cos) X(Tan) X(Tanh)        \
+  X(Sigmoid) X(Relu) X(GeluExact) X(GeluTanh) X(Silu) X(Softplus) X(Sign) X(Reciprocal) X(Square)    \
+  X(Floor) X(Ceil) X(Round) X(Trunc) X(Erf) X(LogicalNot) X(Log2) X(Log10) X(Exp2) X(Asin) X(Acos)   \
+  X(Atan) X(Sinh) X(Cosh)
+
 enum class Unary : uint8_t {
   Neg, Abs, Exp, Log, Log1p, Expm1, Sqrt, Rsqrt, Sin, Cos, Tan, Tanh, Sigmoid, Relu,
   GeluExact, GeluTanh, Silu, Softplus, Sign, Reciprocal, Square, Floor, Ceil, Round,

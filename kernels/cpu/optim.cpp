@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "kernels/common/optim_math.hpp"
+#include "kernels/optim_coeffs.hpp"
 #include "kernels/cpu/cpu_backend.hpp"
 #include "kernels/cpu/parallel.hpp"
 
@@ -71,8 +72,7 @@ void CpuBackend::sgd_step(const TensorRef& param, const TensorRef& grad, const T
                           const SgdStepArgs& a) {
   dispatch_floating(param.dtype, [&]<class T>() {
     using A = acc_t<T>;
-    const om::SgdCoeffs<A> c{A(a.lr),    A(a.momentum), A(a.dampening), A(a.weight_decay),
-                             a.nesterov, a.maximize,    a.first_step};
+    const om::SgdCoeffs<A> c = sgd_coeffs<A>(a);
     T* p = param.ptr<T>();
     const T* g = grad.ptr<T>();
     T* buf = a.momentum != 0 ? momentum_buf.ptr<T>() : nullptr;
@@ -83,17 +83,9 @@ void CpuBackend::sgd_step(const TensorRef& param, const TensorRef& grad, const T
 
 void CpuBackend::adam_step(const TensorRef& param, const TensorRef& grad, const TensorRef& exp_avg,
                            const TensorRef& exp_avg_sq, const TensorRef& max_exp_avg_sq, const AdamStepArgs& a) {
-  // Scalars are formed in double, as PyTorch does in Python, then cast once.
-  const double bc1 = 1.0 - std::pow(a.beta1, a.step);
-  const double bc2 = 1.0 - std::pow(a.beta2, a.step);
   dispatch_floating(param.dtype, [&]<class T>() {
     using A = acc_t<T>;
-    const om::AdamCoeffs<A> c{A(a.weight_decay), A(1.0 - a.lr * a.weight_decay),
-                              A(1.0 - a.beta1),  A(a.beta2),
-                              A(1.0 - a.beta2),  A(a.eps),
-                              A(a.lr / bc1),     A(std::sqrt(bc2)),
-                              a.decoupled,       a.amsgrad,
-                              a.maximize};
+    const om::AdamCoeffs<A> c = adam_coeffs<A>(a);
     T* p = param.ptr<T>();
     const T* g = grad.ptr<T>();
     T* m = exp_avg.ptr<T>();

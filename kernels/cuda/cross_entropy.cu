@@ -183,6 +183,17 @@ template <class F> void with_row_shape(int64_t rows, int64_t classes, F&& body) 
   }
 }
 
+// The kernels' parameters; with class weights, their sum is computed first into
+// `weight_sum` (one accumulator of scratch memory) on `stream`.
+template <class T>
+CeParams<T> prepare(const CrossEntropyArgs& args, acc_t<T>* weight_sum, cudaStream_t stream) {
+  if (args.weight.data) {
+    ce_weight_sum<T><<<1, kThreads, 0, stream>>>(weight_sum, args.weight.ptr<T>(), args.logits.sizes[1]);
+    ACCMT_CUDA_CHECK_LAUNCH();
+  }
+  return params_of<T>(args, weight_sum);
+}
+
 }  // namespace
 
 void CudaBackend::cross_entropy_forward(const CrossEntropyArgs& args, const TensorRef& loss, const TensorRef& lse,
@@ -193,11 +204,7 @@ void CudaBackend::cross_entropy_forward(const CrossEntropyArgs& args, const Tens
   dispatch_floating(args.logits.dtype, [&]<class T>() {
     using A = acc_t<T>;
     Workspace ws(args.logits.device_index, sizeof(A));
-    if (args.weight.data) {
-      ce_weight_sum<T><<<1, kThreads, 0, stream>>>(ws.as<A>(), args.weight.ptr<T>(), classes);
-      ACCMT_CUDA_CHECK_LAUNCH();
-    }
-    const CeParams<T> p = params_of<T>(args, ws.as<A>());
+    const CeParams<T> p = prepare<T>(args, ws.as<A>(), stream);
     with_row_shape(rows, classes, [&]<int kGroup>(unsigned blocks, int threads) {
       ce_forward<T, kGroup><<<blocks, threads, 0, stream>>>(p, loss.ptr<T>(), lse.ptr<T>(), row_weight.ptr<T>());
     });
@@ -214,11 +221,7 @@ void CudaBackend::cross_entropy_backward(const CrossEntropyArgs& args, const Ten
   dispatch_floating(args.logits.dtype, [&]<class T>() {
     using A = acc_t<T>;
     Workspace ws(args.logits.device_index, sizeof(A));
-    if (args.weight.data) {
-      ce_weight_sum<T><<<1, kThreads, 0, stream>>>(ws.as<A>(), args.weight.ptr<T>(), classes);
-      ACCMT_CUDA_CHECK_LAUNCH();
-    }
-    const CeParams<T> p = params_of<T>(args, ws.as<A>());
+    const CeParams<T> p = prepare<T>(args, ws.as<A>(), stream);
     with_row_shape(rows, classes, [&]<int kGroup>(unsigned blocks, int threads) {
       ce_backward<T, kGroup><<<blocks, threads, 0, stream>>>(p, lse.ptr<T>(), grad_loss.ptr<T>(), g_stride,
                                                              grad_logits.ptr<T>());

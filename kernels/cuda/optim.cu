@@ -7,6 +7,7 @@
 #include <cmath>
 
 #include "kernels/common/optim_math.hpp"
+#include "kernels/optim_coeffs.hpp"
 #include "kernels/cuda/cuda_backend.hpp"
 #include "kernels/cuda/cuda_check.hpp"
 #include "kernels/cuda/launch.cuh"
@@ -126,8 +127,7 @@ void CudaBackend::sgd_step(const TensorRef& param, const TensorRef& grad, const 
   cudaStream_t stream = stream_for(param.device_index);
   dispatch_floating(param.dtype, [&]<class T>() {
     using A = acc_t<T>;
-    const om::SgdCoeffs<A> c{A(a.lr),    A(a.momentum), A(a.dampening), A(a.weight_decay),
-                             a.nesterov, a.maximize,    a.first_step};
+    const om::SgdCoeffs<A> c = sgd_coeffs<A>(a);
     T* p = param.ptr<T>();
     const T* g = grad.ptr<const T>();
     T* buf = a.momentum != 0 ? momentum_buf.ptr<T>() : nullptr;
@@ -149,17 +149,9 @@ void CudaBackend::adam_step(const TensorRef& param, const TensorRef& grad, const
   const int64_t n = param.numel();
   if (n == 0) return;
   cudaStream_t stream = stream_for(param.device_index);
-  // Scalars are formed in double on the host, as the CPU backend (and PyTorch) does.
-  const double bc1 = 1.0 - std::pow(a.beta1, a.step);
-  const double bc2 = 1.0 - std::pow(a.beta2, a.step);
   dispatch_floating(param.dtype, [&]<class T>() {
     using A = acc_t<T>;
-    const om::AdamCoeffs<A> c{A(a.weight_decay), A(1.0 - a.lr * a.weight_decay),
-                              A(1.0 - a.beta1),  A(a.beta2),
-                              A(1.0 - a.beta2),  A(a.eps),
-                              A(a.lr / bc1),     A(std::sqrt(bc2)),
-                              a.decoupled,       a.amsgrad,
-                              a.maximize};
+    const om::AdamCoeffs<A> c = adam_coeffs<A>(a);
     T* p = param.ptr<T>();
     const T* g = grad.ptr<const T>();
     T* m = exp_avg.ptr<T>();

@@ -19,15 +19,7 @@ namespace {
 template <class T, class Run> __device__ void with_unary_op(ops::Unary op, const Run& run) {
   if constexpr (std::is_floating_point_v<acc_t<T>>) {
     switch (op) {
-      ACCMT_UNARY_CASE(Neg) ACCMT_UNARY_CASE(Abs) ACCMT_UNARY_CASE(Exp) ACCMT_UNARY_CASE(Log)
-      ACCMT_UNARY_CASE(Log1p) ACCMT_UNARY_CASE(Expm1) ACCMT_UNARY_CASE(Sqrt) ACCMT_UNARY_CASE(Rsqrt)
-      ACCMT_UNARY_CASE(Sin) ACCMT_UNARY_CASE(Cos) ACCMT_UNARY_CASE(Tan) ACCMT_UNARY_CASE(Tanh)
-      ACCMT_UNARY_CASE(Sigmoid) ACCMT_UNARY_CASE(Relu) ACCMT_UNARY_CASE(GeluExact) ACCMT_UNARY_CASE(GeluTanh)
-      ACCMT_UNARY_CASE(Silu) ACCMT_UNARY_CASE(Softplus) ACCMT_UNARY_CASE(Sign) ACCMT_UNARY_CASE(Reciprocal)
-      ACCMT_UNARY_CASE(Square) ACCMT_UNARY_CASE(Floor) ACCMT_UNARY_CASE(Ceil) ACCMT_UNARY_CASE(Round)
-      ACCMT_UNARY_CASE(Trunc) ACCMT_UNARY_CASE(Erf) ACCMT_UNARY_CASE(LogicalNot) ACCMT_UNARY_CASE(Log2)
-      ACCMT_UNARY_CASE(Log10) ACCMT_UNARY_CASE(Exp2) ACCMT_UNARY_CASE(Asin) ACCMT_UNARY_CASE(Acos)
-      ACCMT_UNARY_CASE(Atan) ACCMT_UNARY_CASE(Sinh) ACCMT_UNARY_CASE(Cosh)
+      ACCMT_FOR_EACH_UNARY(ACCMT_UNARY_CASE)
     }
   } else {
     // Integers and bool: the ops that change integers get their own loop; the others are

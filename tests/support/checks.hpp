@@ -2,7 +2,10 @@
 // Small helpers shared by the test suites.
 #include <doctest/doctest.h>
 
+#include <unistd.h>
+
 #include <exception>
+#include <filesystem>
 #include <string>
 
 #include "autograd/gradcheck.hpp"
@@ -18,6 +21,15 @@ template <class F> std::string error_of(F&& f) {
     return e.what();
   }
   return "";
+}
+
+// An empty folder under the temp dir, unique to this process: accmt-<name>-<pid>.
+inline std::string fresh_temp_dir(const std::string& name) {
+  const std::filesystem::path p =
+      std::filesystem::temp_directory_path() / ("accmt-" + name + "-" + std::to_string(::getpid()));
+  std::filesystem::remove_all(p);
+  std::filesystem::create_directories(p);
+  return p.string();
 }
 
 // gradcheck that reports the mismatch through doctest instead of throwing.

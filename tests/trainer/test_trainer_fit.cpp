@@ -21,12 +21,7 @@ namespace {
 
 bool contains(const std::string& s, const std::string& part) { return s.find(part) != std::string::npos; }
 
-std::string temp_dir(const std::string& name) {
-  const fs::path p = fs::temp_directory_path() / ("accmt-trainer-" + name + "-" + std::to_string(::getpid()));
-  fs::remove_all(p);
-  fs::create_directories(p);
-  return p.string();
-}
+std::string temp_dir(const std::string& name) { return test::fresh_temp_dir("trainer-" + name); }
 
 // y = x @ w^T + b on 3 features, regression to targets: every step changes every weight.
 struct Regression : AcceleratorModule {

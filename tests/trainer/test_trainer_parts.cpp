@@ -129,17 +129,19 @@ TEST_SUITE("trainer.parts") {
     std::ostringstream plain;
     Progress p(plain, true, false, 1);
     p.start_epoch(1, 2, 20);
-    for (int i = 1; i <= 20; ++i) p.step(i, 0.5, 1e-3, 8);
+    int reads = 0;
+    for (int i = 1; i <= 20; ++i) p.step(i, [&] { return ++reads, 0.5; }, 1e-3, 8);
     p.end_epoch();
     const std::string text = plain.str();
     CHECK(std::count(text.begin(), text.end(), '\n') == 10);  // every 10% of 20 steps
+    CHECK(reads == 10);  // the loss is read only for the lines drawn
     CHECK(contains(text, "epoch 1/2 step 20/20 loss 0.5000 lr 1.000e-03"));
     CHECK_FALSE(contains(text, "\r"));
 
     std::ostringstream tty;
     Progress bar(tty, true, true, 1);
     bar.start_epoch(1, 1, 3);
-    for (int i = 1; i <= 3; ++i) bar.step(i, 1.0, 0.1, 4);
+    for (int i = 1; i <= 3; ++i) bar.step(i, [] { return 1.0; }, 0.1, 4);
     bar.message("evaluation: val_loss 0.9");
     CHECK(contains(tty.str(), "\r["));
     CHECK(contains(tty.str(), "evaluation: val_loss 0.9\n"));
@@ -147,7 +149,9 @@ TEST_SUITE("trainer.parts") {
     std::ostringstream quiet;
     Progress silent(quiet, false, false, 1);
     silent.start_epoch(1, 1, 5);
-    silent.step(5, 1, 1, 1);
+    int silent_reads = 0;
+    silent.step(5, [&] { return ++silent_reads, 1.0; }, 1, 1);
+    CHECK(silent_reads == 0);
     silent.message("hello");
     CHECK(quiet.str().empty());
     CHECK(Progress::format_duration(3725) == "1:02:05");

@@ -61,12 +61,7 @@ TrainerOptions options(const std::string& dir) {
   return o;
 }
 
-std::string fresh_dir(const std::string& name) {
-  const fs::path p = fs::temp_directory_path() / ("accmt-resume-" + name + "-" + std::to_string(::getpid()));
-  fs::remove_all(p);
-  fs::create_directories(p);
-  return p.string();
-}
+std::string fresh_dir(const std::string& name) { return test::fresh_temp_dir("resume-" + name); }
 
 struct Outcome {
   std::vector<LogRecord> history;
