@@ -50,6 +50,12 @@ double Optimizer::next_step(std::map<std::string, Tensor>& state, const Tensor& 
   return step.item<double>();
 }
 
+void Optimizer::set_capturable(bool on) {
+  ACCMT_CHECK(!on || supports_capturable(), name(),
+              " has no capturable step (its update reads host-side step counts); Adam, AdamW and SGD do");
+  capturable_ = on;
+}
+
 void Optimizer::zero_grad(bool set_to_none) {
   NoGradGuard no_grad;
   for (auto& g : groups_)

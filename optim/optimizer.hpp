@@ -49,6 +49,21 @@ class Optimizer {
   void add_param_group(ParamGroup group);
   const Options& defaults() const { return defaults_; }
 
+  // ---- CUDA-graph capture (the Trainer's `compile`). A capturable optimizer keeps each
+  // parameter's "step" counter on the parameter's device and reads its hyper-parameters
+  // (lr, betas, eps, weight_decay, momentum, dampening) from a copy in device memory, so
+  // a captured step() does no host work and replays with current values. After changing
+  // a hyper-parameter (a scheduler step), call upload_hyperparameters() before replaying;
+  // step() uploads them itself unless the current stream is capturing. Flags (amsgrad,
+  // nesterov, maximize) are fixed at capture. Adam, AdamW and SGD support it.
+  virtual bool supports_capturable() const { return false; }
+  // Throws accmt::Error naming the optimizer when it does not support it.
+  void set_capturable(bool on);
+  bool capturable() const { return capturable_; }
+  // Writes every group's current hyper-parameters to their device copies (asynchronous,
+  // stream-ordered, no host sync). A no-op unless capturable.
+  virtual void upload_hyperparameters() {}
+
   OptimizerState state_dict() const;
   // Checks group count, group sizes and parameter shapes; throws accmt::Error naming
   // the mismatch. Tensors are copied so the optimizer owns them: per-element state to the
@@ -84,6 +99,7 @@ class Optimizer {
   std::vector<ParamGroup> groups_;
   Options defaults_;
   std::map<const void*, std::map<std::string, Tensor>> state_;  // keyed by TensorImpl*
+  bool capturable_ = false;
 };
 
 }  // namespace accmt::optim
