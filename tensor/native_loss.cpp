@@ -57,7 +57,7 @@ CeInputs prepare(const Tensor& logits, const Tensor& target, const Tensor& weigh
 
 // An out-of-range index would otherwise read outside its row.
 void check_class_targets(const char* op, const Tensor& target, int64_t classes, int64_t ignore_index) {
-  if (target.numel() == 0) return;
+  if (target.numel() == 0 || !target.device().is_cpu()) return;
   Tensor bad = (target.lt(Scalar(0)) || target.ge(Scalar(classes))) && target.ne(Scalar(ignore_index));
   if (!bad.any().item<bool>()) return;
   int64_t first = bad.reshape({-1}).to(DType::Int64).argmax().item<int64_t>();

@@ -6,7 +6,9 @@
 namespace accmt::native {
 
 // Throws accmt::Error naming `op` unless every class index of `target` (int64) is in
-// [0, classes) or equals ignore_index. A sync (reads one bool back).
+// [0, classes) or equals ignore_index. On the CPU only: on CUDA reading the answer back
+// would be a host sync in every loss (and break graph capture), so there the kernels
+// report an out-of-range target through the device error slot, raised at the next sync.
 void check_class_targets(const char* op, const Tensor& target, int64_t classes, int64_t ignore_index);
 
 struct CrossEntropyRows {

@@ -33,7 +33,17 @@ template <class T> struct CeParams {
   const acc_t<T>* sum_weight;   // device scalar: sum of the class weights (when weight)
   int64_t rows, classes, ignore_index;
   acc_t<T> eps, inv_classes;
+  KernelErrorSlot* error_slot;  // an out-of-range class index is reported here
 };
+
+// A class-index target the kernels may read: in [0, classes) (ignore_index is handled
+// before). Reports the first bad one (forward only: backward sees the same targets) and
+// treats it as ignored so nothing is read outside the row.
+__device__ inline bool target_in_range(int64_t t, int64_t classes, KernelErrorSlot* slot) {
+  if (t >= 0 && t < classes) return true;
+  if (slot != nullptr) report_index_error(slot, t, classes);
+  return false;
+}
 
 template <class T> CeParams<T> params_of(const CrossEntropyArgs& args, const acc_t<T>* sum_weight) {
   using A = acc_t<T>;
@@ -48,6 +58,7 @@ template <class T> CeParams<T> params_of(const CrossEntropyArgs& args, const acc
   p.ignore_index = args.ignore_index;
   p.eps = A(args.label_smoothing);
   p.inv_classes = A(1) / A(p.classes);
+  p.error_slot = nullptr;
   return p;
 }
 
@@ -111,7 +122,7 @@ __global__ void ce_forward(CeParams<T> p, T* __restrict__ loss, T* __restrict__ 
       loss_r = ce::row_loss(l, acc.total, acc.coef_z);
     } else {
       const int64_t t = p.target_index[r];
-      if (t != p.ignore_index) {
+      if (t != p.ignore_index && target_in_range(t, C, p.error_slot)) {
         w_t = p.weight ? to_acc(p.weight[t]) : A(1);
         const A sum_w = p.weight ? *p.sum_weight : A(C);
         const A total = ce::index_total(w_t, sum_w, p.eps, p.inv_classes);
@@ -155,7 +166,7 @@ __global__ void ce_backward(CeParams<T> p, const T* __restrict__ lse, const T* _
       continue;
     }
     const int64_t t = p.target_index[r];
-    if (t == p.ignore_index) {
+    if (t == p.ignore_index || !target_in_range(t, C, nullptr)) {
       for (int64_t c = G::rank(); c < C; c += G::size()) y[c] = from_acc<T>(A(0));
       continue;
     }
@@ -204,7 +215,8 @@ void CudaBackend::cross_entropy_forward(const CrossEntropyArgs& args, const Tens
   dispatch_floating(args.logits.dtype, [&]<class T>() {
     using A = acc_t<T>;
     Workspace ws(args.logits.device_index, sizeof(A));
-    const CeParams<T> p = prepare<T>(args, ws.as<A>(), stream);
+    CeParams<T> p = prepare<T>(args, ws.as<A>(), stream);
+    p.error_slot = kernel_error_slot(args.logits.device_index);
     with_row_shape(rows, classes, [&]<int kGroup>(unsigned blocks, int threads) {
       ce_forward<T, kGroup><<<blocks, threads, 0, stream>>>(p, loss.ptr<T>(), lse.ptr<T>(), row_weight.ptr<T>());
     });

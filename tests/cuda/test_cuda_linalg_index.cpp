@@ -329,6 +329,17 @@ TEST_SUITE("cuda.linalg_index") {
     CHECK(!error_of([&] { x.gather(1, bad.reshape({1, 3})).cpu(); }).empty());
     CHECK(!error_of([&] { x.scatter_add(0, bad.reshape({3, 1}), x.narrow(0, 0, 3)).cpu(); }).empty());
     CHECK(!error_of([&] { x.index_add(0, bad, x.narrow(0, 0, 3)).cpu(); }).empty());
+    // Loss targets: no host check on CUDA (it would sync every step); the kernels report.
+    const Tensor logits = x.narrow(0, 0, 3);
+    const std::string ce = error_of([&] { accmt::nn::functional::cross_entropy(logits, bad).cpu(); });
+    CHECK(ce.find("out of range") != std::string::npos);
+    CHECK(ce.find('9') != std::string::npos);
+    CHECK(!error_of([&] { accmt::nn::functional::cross_entropy(logits, negative).cpu(); }).empty());
+    CHECK(!error_of([&] { accmt::nn::functional::nll_loss(logits, bad).cpu(); }).empty());
+    // An ignored target is not an error.
+    const Tensor ignored =
+        accmt::tensor(std::vector<int64_t>{0, -100, 1}, Shape{3}, accmt::TensorOptions{.dtype = DType::Int64}).to(kCuda);
+    CHECK(error_of([&] { accmt::nn::functional::cross_entropy(logits, ignored).cpu(); }).empty());
     // The error was consumed: the device keeps working.
     const Tensor good =
         accmt::tensor(std::vector<int64_t>{0, 3, 1}, Shape{3}, accmt::TensorOptions{.dtype = DType::Int64}).to(kCuda);
