@@ -139,6 +139,32 @@ Tensor ConvTranspose2d::forward(const Tensor& input) {
                               .dilation = options.dilation});
 }
 
+Tensor ConvTranspose2d::forward(const Tensor& input, const std::vector<int64_t>& output_size) {
+  ACCMT_CHECK(input.defined() && (input.dim() == 3 || input.dim() == 4),
+              "ConvTranspose2d: expected a 3-D or 4-D input, got ",
+              input.defined() ? shape_str(input.sizes()) : std::string("an undefined tensor"));
+  ACCMT_CHECK(output_size.size() == 2 || output_size.size() == 4,
+              "ConvTranspose2d: output_size must have 2 numbers (height, width) or 4 (with batch and channels), got ",
+              output_size.size());
+  const int64_t in[2] = {input.size(-2), input.size(-1)};
+  const int64_t want[2] = {output_size[output_size.size() - 2], output_size[output_size.size() - 1]};
+  const int64_t stride[2] = {options.stride.h, options.stride.w}, pad[2] = {options.padding.h, options.padding.w},
+                dil[2] = {options.dilation.h, options.dilation.w}, k[2] = {kernel_size.h, kernel_size.w};
+  int64_t extra[2];
+  for (int d = 0; d < 2; ++d) {
+    const int64_t smallest = (in[d] - 1) * stride[d] - 2 * pad[d] + dil[d] * (k[d] - 1) + 1;
+    const int64_t largest = smallest + stride[d] - 1;
+    ACCMT_CHECK(want[d] >= smallest && want[d] <= largest, "ConvTranspose2d: requested an output size of [", want[0],
+                ", ", want[1], "], but valid sizes for ", d == 0 ? "height" : "width", " range from ", smallest,
+                " to ", largest, " (for an input of ", shape_str(input.sizes()), ")");
+    extra[d] = want[d] - smallest;
+  }
+  return F::conv_transpose2d(input, weight, bias,
+                             {.stride = options.stride, .padding = options.padding,
+                              .output_padding = Int2(extra[0], extra[1]), .groups = options.groups,
+                              .dilation = options.dilation});
+}
+
 std::string ConvTranspose2d::extra_repr() const {
   std::ostringstream os;
   os << in_channels << ", " << out_channels << ", kernel_size=" << kernel_size.str()

@@ -75,6 +75,11 @@ class ConvTranspose2d : public Module {
  public:
   ConvTranspose2d(int64_t in_channels, int64_t out_channels, Int2 kernel_size, ConvTranspose2dOptions options = {});
   Tensor forward(const Tensor& input) override;
+  // PyTorch's forward(input, output_size): a stride above 1 leaves several output sizes
+  // possible; this picks the output padding that gives `output_size` (the last two dims;
+  // 2 or 4 numbers), which must lie in [smallest, smallest + stride - 1] per dim (an
+  // accmt::Error names the valid range otherwise). options.output_padding is ignored.
+  Tensor forward(const Tensor& input, const std::vector<int64_t>& output_size);
   std::string type_name() const override { return "ConvTranspose2d"; }
   std::string extra_repr() const override;
 

@@ -100,6 +100,23 @@ TEST_SUITE("nn.conv") {
     for (const Tensor& p : {conv.weight, conv.bias, ct.weight, ct.bias}) CHECK(p.grad().defined());
   }
 
+  TEST_CASE("ConvTranspose2d forward with output_size picks the output padding like PyTorch") {
+    Generator gen(21);
+    // k 3, stride 2, padding 1 on 5 x 4: heights 9..10, widths 7..8.
+    nn::ConvTranspose2d ct(3, 2, 3, {.stride = 2, .padding = 1, .dtype = DType::Float64, .generator = &gen});
+    const Tensor x = leaf({2, 3, 5, 4}, 6);
+    auto with_padding = [&](int64_t h, int64_t w) {
+      return F::conv_transpose2d(x, ct.weight, ct.bias, {.stride = 2, .padding = 1, .output_padding = {h, w}});
+    };
+    CHECK(ct.forward(x, {9, 7}).equal(with_padding(0, 0)));
+    CHECK(ct.forward(x, {10, 7}).equal(with_padding(1, 0)));
+    CHECK(ct.forward(x, {2, 2, 10, 8}).equal(with_padding(1, 1)));  // batch and channels may be given
+    CHECK(ct.forward(x, {10, 8}).sizes() == Shape{2, 2, 10, 8});
+    CHECK_ERROR_CONTAINS(ct.forward(x, {11, 7}), "valid sizes for height range from 9 to 10");
+    CHECK_ERROR_CONTAINS(ct.forward(x, {9, 6}), "valid sizes for width range from 7 to 8");
+    CHECK_ERROR_CONTAINS(ct.forward(x, {9}), "output_size must have 2 numbers");
+  }
+
   TEST_CASE("conv_transpose2d is the adjoint of conv2d") {
     // <conv2d(x, w), y> == <x, conv_transpose2d(y, w)> for matching arguments.
     Tensor x = leaf({2, 4, 9, 8}, 3), w = leaf({6, 2, 3, 2}, 4);
