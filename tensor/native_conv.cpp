@@ -21,9 +21,16 @@ using kernels::Window2d;
 constexpr int64_t kColBytes = int64_t(4) << 20;
 
 void check_float(const char* op, const Tensor& t, const char* what) {
-  ACCMT_CHECK(t.dtype() == DType::Float32 || t.dtype() == DType::Float64, op, ": expected ", what,
-              " to be float32 or float64, got ", dtype_name(t.dtype()), " ", shape_str(t.sizes()));
+  ACCMT_CHECK(t.is_floating_point(), op, ": expected ", what,
+              " to be float32 or float64 (or bfloat16/float16), got ", dtype_name(t.dtype()), " ",
+              shape_str(t.sizes()));
 }
+
+// 16-bit floats run where a backend has a native path (cuDNN convolutions); otherwise
+// the op runs in float32 and rounds once at the end, which is also how PyTorch's
+// kernels accumulate them.
+bool is_16bit(DType d) { return d == DType::BFloat16 || d == DType::Float16; }
+Tensor widened(const Tensor& t) { return t.defined() ? cast(t, DType::Float32) : t; }
 
 void check_4d(const char* op, const Tensor& t, const char* what) {
   check_defined(op, t);
@@ -105,6 +112,10 @@ Tensor conv2d(const Tensor& x_in, const Tensor& w_in, const Tensor& bias, const 
   Tensor x = contiguous(x_in), w = contiguous(w_in);
   const Window2d win = window(g, x.size(2), x.size(3), out_h, out_w, kh, kw);
   if (backend_of(out).conv2d_forward(native::ref(out), native::ref(x), native::ref(w), win, G)) return out;
+  if (is_16bit(x.dtype())) {
+    copy_(out, conv2d(widened(x), widened(w), widened(bias), g, out_h, out_w));
+    return out;
+  }
   const bool pointwise = is_pointwise(win);
   const int64_t chunk = pointwise ? N : chunk_size(N, C * kh * kw * L, x.dtype());
   Tensor col = pointwise ? Tensor() : empty({chunk, C * kh * kw, L}, x.dtype(), x.device());
@@ -152,6 +163,10 @@ Tensor conv2d_backward_input(const Tensor& gy_in, const Tensor& w_in, const Conv
   Tensor gy = contiguous(gy_in), w = contiguous(w_in);
   const Window2d win = window(g, in_h, in_w, out_h, out_w, kh, kw);
   if (backend_of(dx).conv2d_backward_input(native::ref(dx), native::ref(gy), native::ref(w), win, G)) return dx;
+  if (is_16bit(gy.dtype())) {
+    copy_(dx, conv2d_backward_input(widened(gy), widened(w), g, in_h, in_w));
+    return dx;
+  }
   const bool pointwise = is_pointwise(win);
   const int64_t chunk = pointwise ? N : chunk_size(N, C * kh * kw * L, gy.dtype());
   Tensor col = pointwise ? Tensor() : empty({chunk, C * kh * kw, L}, gy.dtype(), gy.device());
@@ -197,6 +212,10 @@ Tensor conv2d_backward_weight(const Tensor& gy_in, const Tensor& x_in, const Con
   Tensor gy = contiguous(gy_in), x = contiguous(x_in);
   const Window2d win = window(g, x.size(2), x.size(3), out_h, out_w, kh, kw);
   if (backend_of(dw).conv2d_backward_weight(native::ref(dw), native::ref(gy), native::ref(x), win, G)) return dw;
+  if (is_16bit(x.dtype())) {
+    copy_(dw, conv2d_backward_weight(widened(gy), widened(x), g, kh, kw));
+    return dw;
+  }
   const bool pointwise = is_pointwise(win);
   const int64_t chunk = pointwise ? N : chunk_size(N, C * kh * kw * L, x.dtype());
   Tensor col = pointwise ? Tensor() : empty({chunk, C * kh * kw, L}, x.dtype(), x.device());
@@ -260,6 +279,10 @@ void check_pool_input(const char* op, const Tensor& x) { check_4d(op, x, "input"
 
 std::pair<Tensor, Tensor> max_pool2d(const Tensor& x_in, const Window2d& w) {
   check_pool_input("max_pool2d", x_in);
+  if (is_16bit(x_in.dtype())) {
+    auto [values, indices] = max_pool2d(widened(x_in), w);
+    return {cast(values, x_in.dtype()), indices};
+  }
   const int64_t N = x_in.size(0), C = x_in.size(1);
   Tensor x = contiguous(x_in);
   Tensor out = empty({N, C, w.out_h, w.out_w}, x.dtype(), x.device());
@@ -272,6 +295,7 @@ std::pair<Tensor, Tensor> max_pool2d(const Tensor& x_in, const Window2d& w) {
 
 Tensor max_pool2d_backward(const Tensor& gy_in, const Tensor& indices_in, const Shape& s) {
   check_pool_input("max_pool2d_backward", gy_in);
+  if (is_16bit(gy_in.dtype())) return cast(max_pool2d_backward(widened(gy_in), indices_in, s), gy_in.dtype());
   Tensor gy = contiguous(gy_in), indices = contiguous(indices_in);
   Tensor gx = empty(s, gy.dtype(), gy.device());
   if (gx.numel() == 0) return gx;
@@ -283,6 +307,8 @@ Tensor max_pool2d_backward(const Tensor& gy_in, const Tensor& indices_in, const 
 
 Tensor avg_pool2d(const Tensor& x_in, const Window2d& w, bool count_include_pad, int64_t divisor_override) {
   check_pool_input("avg_pool2d", x_in);
+  if (is_16bit(x_in.dtype()))
+    return cast(avg_pool2d(widened(x_in), w, count_include_pad, divisor_override), x_in.dtype());
   const int64_t N = x_in.size(0), C = x_in.size(1);
   Tensor x = contiguous(x_in);
   Tensor out = empty({N, C, w.out_h, w.out_w}, x.dtype(), x.device());
@@ -295,6 +321,8 @@ Tensor avg_pool2d(const Tensor& x_in, const Window2d& w, bool count_include_pad,
 Tensor avg_pool2d_backward(const Tensor& gy_in, const Shape& s, const Window2d& w, bool count_include_pad,
                            int64_t divisor_override) {
   check_pool_input("avg_pool2d_backward", gy_in);
+  if (is_16bit(gy_in.dtype()))
+    return cast(avg_pool2d_backward(widened(gy_in), s, w, count_include_pad, divisor_override), gy_in.dtype());
   Tensor gy = contiguous(gy_in);
   Tensor gx = empty(s, gy.dtype(), gy.device());
   if (gx.numel() == 0) return gx;
@@ -306,6 +334,7 @@ Tensor avg_pool2d_backward(const Tensor& gy_in, const Shape& s, const Window2d& 
 
 Tensor adaptive_avg_pool2d(const Tensor& x_in, int64_t out_h, int64_t out_w) {
   check_pool_input("adaptive_avg_pool2d", x_in);
+  if (is_16bit(x_in.dtype())) return cast(adaptive_avg_pool2d(widened(x_in), out_h, out_w), x_in.dtype());
   const int64_t N = x_in.size(0), C = x_in.size(1);
   Tensor x = contiguous(x_in);
   Tensor out = empty({N, C, out_h, out_w}, x.dtype(), x.device());
@@ -317,6 +346,7 @@ Tensor adaptive_avg_pool2d(const Tensor& x_in, int64_t out_h, int64_t out_w) {
 
 Tensor adaptive_avg_pool2d_backward(const Tensor& gy_in, const Shape& s) {
   check_pool_input("adaptive_avg_pool2d_backward", gy_in);
+  if (is_16bit(gy_in.dtype())) return cast(adaptive_avg_pool2d_backward(widened(gy_in), s), gy_in.dtype());
   Tensor gy = contiguous(gy_in);
   Tensor gx = empty(s, gy.dtype(), gy.device());
   if (gx.numel() == 0) return gx;

@@ -1,7 +1,9 @@
 #pragma once
 // Raw convolution and pooling front-ends (no autograd): shape/dtype checks, allocation,
 // im2col + batched GEMM, dispatch to the pooling kernels. Inputs are 4-D [N, C, H, W];
-// float32 or float64. autograd/ops_conv.cpp builds the differentiable ops on these.
+// float32 or float64; bfloat16/float16 run natively where the backend has a path (cuDNN)
+// and in float32, rounded once, elsewhere. autograd/ops_conv.cpp builds the
+// differentiable ops on these.
 #include <utility>
 
 #include "kernels/backend.hpp"

@@ -128,6 +128,22 @@ TEST_SUITE("cuda.conv_optim") {
     }
   }
 
+  TEST_CASE("bfloat16 and float16 Conv2d and pooling match the CPU's float32-rounded results") {
+    // cuDNN runs 16-bit convolutions natively (float accumulation); the CPU computes in
+    // float32 and rounds once: they agree to about one 16-bit rounding.
+    accmt::Generator gen(25);
+    for (DType dtype : {DType::BFloat16, DType::Float16}) {
+      CAPTURE(dtype);
+      accmt::nn::Conv2d conv(4, 6, accmt::nn::Int2(3, 3),
+                             {.stride = 2, .padding = 1, .groups = 2, .dtype = dtype, .generator = &gen});
+      check_module(conv, randn_cpu({3, 4, 11, 9}, dtype, gen), "16-bit conv2d", 2e-2, 2e-2);
+      accmt::nn::MaxPool2d max_pool(3, {.stride = 2, .padding = 1});
+      check_module(max_pool, randn_cpu({2, 3, 9, 8}, dtype, gen), "16-bit max_pool2d", 1e-2, 1e-2);
+      accmt::nn::AvgPool2d avg_pool(3, {.stride = 2, .padding = 1});
+      check_module(avg_pool, randn_cpu({2, 3, 9, 8}, dtype, gen), "16-bit avg_pool2d", 1e-2, 1e-2);
+    }
+  }
+
   TEST_CASE("ConvTranspose2d forward and backward match the CPU") {
     accmt::Generator gen(22);
     for (DType dtype : {DType::Float32, DType::Float64}) {

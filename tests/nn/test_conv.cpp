@@ -117,6 +117,35 @@ TEST_SUITE("nn.conv") {
     CHECK_ERROR_CONTAINS(ct.forward(x, {9}), "output_size must have 2 numbers");
   }
 
+  TEST_CASE("bfloat16 and float16 convolutions: the float32 result rounded once, gradients too") {
+    for (DType dt : {DType::BFloat16, DType::Float16}) {
+      CAPTURE(dt);
+      const Tensor x = leaf({2, 4, 7, 6}, 8).detach().to(dt).requires_grad_();
+      const Tensor w = leaf({6, 2, 3, 3}, 9).detach().to(dt).requires_grad_();
+      const Tensor b = leaf({6}, 10).detach().to(dt).requires_grad_();
+      const F::Conv2dFuncOptions opts{.stride = {2, 1}, .padding = 1, .groups = 2};
+      const Tensor y = F::conv2d(x, w, b, opts);
+      CHECK(y.dtype() == dt);
+      // The same values through float32, rounded at the end.
+      const Tensor xf = x.detach().to(DType::Float32).requires_grad_(), wf = w.detach().to(DType::Float32).requires_grad_(),
+                   bf = b.detach().to(DType::Float32).requires_grad_();
+      const Tensor yf = F::conv2d(xf, wf, bf, opts);
+      CHECK(y.detach().equal(yf.detach().to(dt)));
+      const Tensor gy = leaf(y.sizes(), 11).detach();
+      y.backward(gy.to(dt));
+      yf.backward(gy.to(dt).to(DType::Float32));
+      CHECK(x.grad().dtype() == dt);
+      CHECK(x.grad().equal(xf.grad().to(dt)));
+      CHECK(w.grad().equal(wf.grad().to(dt)));
+      CHECK(b.grad().to(DType::Float32).allclose(bf.grad(), 1e-2, 1e-2));
+      // Transposed convolutions share the kernels.
+      CHECK(F::conv_transpose2d(y.detach(), w.detach(), {}, {.stride = {2, 1}, .padding = 1, .groups = 2})
+                .equal(F::conv_transpose2d(y.detach().to(DType::Float32), w.detach().to(DType::Float32), {},
+                                           {.stride = {2, 1}, .padding = 1, .groups = 2})
+                           .to(dt)));
+    }
+  }
+
   TEST_CASE("conv_transpose2d is the adjoint of conv2d") {
     // <conv2d(x, w), y> == <x, conv_transpose2d(y, w)> for matching arguments.
     Tensor x = leaf({2, 4, 9, 8}, 3), w = leaf({6, 2, 3, 2}, 4);

@@ -1,6 +1,7 @@
 // Pooling layers and functions: printing, return_indices, NaN propagation, unbatched
 // inputs, float64 gradchecks (first and second order) and the error cases.
 #include <cmath>
+#include <functional>
 #include <limits>
 
 #include "nn/pooling.hpp"
@@ -19,6 +20,30 @@ TEST_SUITE("nn.pool") {
     CHECK(nn::AdaptiveAvgPool2d({5, 7}).str() == "AdaptiveAvgPool2d(output_size=(5, 7))");
     CHECK(nn::AdaptiveAvgPool2d(1).str() == "AdaptiveAvgPool2d(output_size=1)");
     CHECK(nn::MaxPool2d(2).parameters().empty());
+  }
+
+  TEST_CASE("bfloat16 and float16 pooling: computed in float32, rounded once; gradients too") {
+    for (DType dt : {DType::BFloat16, DType::Float16}) {
+      CAPTURE(dt);
+      const Tensor x = leaf({2, 3, 9, 8}, 4).detach().to(dt).requires_grad_();
+      const Tensor xf = x.detach().to(DType::Float32).requires_grad_();
+      const std::vector<std::function<Tensor(const Tensor&)>> pools = {
+          [](const Tensor& t) { return F::max_pool2d(t, 3, {.stride = 2, .padding = 1}); },
+          [](const Tensor& t) { return F::avg_pool2d(t, 3, {.stride = 2, .padding = 1}); },
+          [](const Tensor& t) { return F::adaptive_avg_pool2d(t, {4, 3}); }};
+      for (const auto& pool : pools) {
+        const Tensor y = pool(x), yf = pool(xf);
+        CHECK(y.dtype() == dt);
+        CHECK(y.detach().equal(yf.detach().to(dt)));
+        const Tensor gy = leaf(y.sizes(), 5).detach().to(dt);
+        x.set_grad(Tensor());
+        xf.set_grad(Tensor());
+        y.backward(gy);
+        yf.backward(gy.to(DType::Float32));
+        CHECK(x.grad().dtype() == dt);
+        CHECK(x.grad().equal(xf.grad().to(dt)));
+      }
+    }
   }
 
   TEST_CASE("modules forward; stride defaults to the kernel size") {
