@@ -241,6 +241,8 @@ def torch_cases():
     cases["bias_gelu_fwd_4096x3072"] = ("gbps", 2 * F32 * 4096.0 * 3072, bias_gelu_fwd)
     cases["bias_gelu_fwd_bwd_4096x3072"] = ("ms", 0.0, lambda: bias_act_step(gelu_tanh))
     cases["bias_silu_fwd_bwd_4096x3072"] = ("ms", 0.0, lambda: bias_act_step(torch.nn.functional.silu))
+    # accmt's unfused composition; PyTorch runs the same (unfused) code as in the fused row.
+    cases["bias_gelu_unfused_fwd_bwd_4096x3072"] = ("ms", 0.0, lambda: bias_act_step(gelu_tanh))
     return cases
 
 
@@ -283,7 +285,9 @@ def blas_info():
     cfg = torch.__config__.show()
     info["torch_blas"] = next((part.split("=", 1)[1] for part in cfg.replace(",", "\n").split()
                                if part.startswith("BLAS_INFO=")), "unknown")
-    info["torch_cpu_capability"] = torch.backends.cpu.get_cpu_capability()
+    # torch.backends.cpu is new in PyTorch 2.0; the OS package (python3-torch) may be older.
+    backends_cpu = getattr(torch.backends, "cpu", None)
+    info["torch_cpu_capability"] = backends_cpu.get_cpu_capability() if backends_cpu else "unknown"
     return info
 
 
