@@ -39,9 +39,9 @@ const char* unary_name(Unary op) {
   return "unary";
 }
 
-// The activations' backward as differentiable tensor ops, for create_graph (the fused
-// kernels used otherwise have no backward of their own).
-Tensor activation_backward_composite(Unary op, const Tensor& g, const Tensor& x, const Tensor& out) {
+}  // namespace
+
+Tensor autograd::activation_backward_composite(Unary op, const Tensor& g, const Tensor& x, const Tensor& out) {
   switch (op) {
     case Unary::Tanh: return g * (1 - out.square());
     case Unary::Sigmoid: return g * out * (1 - out);
@@ -66,10 +66,12 @@ Tensor activation_backward_composite(Unary op, const Tensor& g, const Tensor& x,
   }
 }
 
+namespace {
+
 // d out / d x times g, written with differentiable tensor ops (so create_graph works).
 Tensor unary_backward(Unary op, const Tensor& g, const Tensor& x, const Tensor& out) {
   if (autograd::GradMode::is_enabled()) {
-    Tensor composite = activation_backward_composite(op, g, x, out);
+    Tensor composite = autograd::activation_backward_composite(op, g, x, out);
     if (composite.defined()) return composite;
   }
   switch (op) {

@@ -15,6 +15,12 @@ Tensor sum_to(const Tensor& grad, const Shape& shape);
 // float dtype for integer and bool inputs (torch.exp(int_tensor) is float32).
 DType float_dtype(const Tensor& t);
 
+// The activations' backward g * act'(x) as differentiable tensor ops, for create_graph
+// (the fused kernels used otherwise have no backward of their own): tanh, sigmoid and
+// relu read out (relu only its sign), gelu, gelu_tanh, silu and softplus read x. Returns
+// an undefined tensor for other ops.
+Tensor activation_backward_composite(ops::Unary op, const Tensor& g, const Tensor& x, const Tensor& out);
+
 // Tensor holding a scalar, on t's device, with dtype dt.
 Tensor scalar_like(const Scalar& s, const Tensor& t, DType dt);
 

@@ -145,6 +145,20 @@ Fn layer_norm_step() {
   };
 }
 
+// Fused bias + activation on a GPT-2 MLP activation [4096, 3072] (the peer runs the
+// unfused F.gelu(x + b)): forward, then backward of a fixed upstream gradient into x and b.
+// fused = false: accmt's own unfused (x + b).gelu("tanh"), the in-house baseline.
+Fn bias_act_step(bool silu, bool fused = true) {
+  Generator g(9);
+  auto x = randn_f({4096, 3072}, g), gout = randn_f({4096, 3072}, g), b = randn_f({3072}, g);
+  for (Tensor* t : {&x, &b}) t->requires_grad_();
+  return [x, b, gout, silu, fused] {
+    for (const Tensor& t : {x, b}) t.set_grad(Tensor());
+    if (fused) (silu ? nn::functional::bias_silu(x, b) : nn::functional::bias_gelu(x, b, "tanh")).backward(gout);
+    else (x + b).gelu("tanh").backward(gout);
+  };
+}
+
 std::vector<Case> all_cases() {
   const double n16 = double(k16M), n4k = 4096.0 * 4096.0;
   std::vector<Case> cs;
@@ -197,6 +211,14 @@ std::vector<Case> all_cases() {
                 }});
   cs.push_back({"mlp_step_784-512-512-10_b128_noopt", Metric::Ms, 0, mlp_step});
   cs.push_back({"layer_norm_fwd_bwd_4096x768", Metric::Ms, 0, layer_norm_step});
+  cs.push_back({"bias_gelu_fwd_4096x3072", Metric::Gbps, 2 * kF * 4096.0 * 3072, [] {
+                  Generator g(9);
+                  auto x = randn_f({4096, 3072}, g), b = randn_f({3072}, g);
+                  return Fn([x, b] { (void)nn::functional::bias_gelu(x, b, "tanh"); });
+                }});
+  cs.push_back({"bias_gelu_fwd_bwd_4096x3072", Metric::Ms, 0, [] { return bias_act_step(false); }});
+  cs.push_back({"bias_silu_fwd_bwd_4096x3072", Metric::Ms, 0, [] { return bias_act_step(true); }});
+  cs.push_back({"bias_gelu_unfused_fwd_bwd_4096x3072", Metric::Ms, 0, [] { return bias_act_step(false, false); }});
   // Issue 3's training steps (nn modules + fused cross-entropy + AdamW).
   cs.push_back({"train_mlp_adamw_784-512-512-10_b128", Metric::Ms, 0,
                 [] { return Fn(bench::train_step<bench::Mlp>({128, 784}, 11)); }});

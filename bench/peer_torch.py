@@ -157,6 +157,25 @@ def layer_norm_step():
     return step
 
 
+def bias_act_step(act):
+    """act(x + b) on [4096, 3072] unfused (accmt runs its fused op): forward + backward into x and b."""
+    g = torch.Generator().manual_seed(9)
+    x, gout, b = torch.randn(4096, 3072, generator=g), torch.randn(4096, 3072, generator=g), torch.randn(3072, generator=g)
+    for t in (x, b):
+        t.requires_grad_()
+
+    def step():
+        x.grad, b.grad = None, None
+        act(x + b).backward(gout)
+    return step
+
+
+def bias_gelu_fwd():
+    g = torch.Generator().manual_seed(9)
+    x, b = torch.randn(4096, 3072, generator=g), torch.randn(3072, generator=g)
+    return lambda: torch.nn.functional.gelu(x + b, approximate="tanh")
+
+
 class Mlp(torch.nn.Module):
     def __init__(self):
         super().__init__()
@@ -218,6 +237,12 @@ def torch_cases():
     cases["train_mlp_adamw_784-512-512-10_b128"] = ("ms", 0.0, lambda: train_step(Mlp, (128, 784), 11))
     cases["train_cnn_adamw_c32-c64-fc128_b64"] = ("ms", 0.0, lambda: train_step(Cnn, (64, 1, 28, 28), 12))
     cases["layer_norm_fwd_bwd_4096x768"] = ("ms", 0.0, layer_norm_step)
+    gelu_tanh = lambda t: torch.nn.functional.gelu(t, approximate="tanh")
+    cases["bias_gelu_fwd_4096x3072"] = ("gbps", 2 * F32 * 4096.0 * 3072, bias_gelu_fwd)
+    cases["bias_gelu_fwd_bwd_4096x3072"] = ("ms", 0.0, lambda: bias_act_step(gelu_tanh))
+    cases["bias_silu_fwd_bwd_4096x3072"] = ("ms", 0.0, lambda: bias_act_step(torch.nn.functional.silu))
+    # accmt's unfused composition; PyTorch runs the same (unfused) code as in the fused row.
+    cases["bias_gelu_unfused_fwd_bwd_4096x3072"] = ("ms", 0.0, lambda: bias_act_step(gelu_tanh))
     return cases
 
 
@@ -260,7 +285,9 @@ def blas_info():
     cfg = torch.__config__.show()
     info["torch_blas"] = next((part.split("=", 1)[1] for part in cfg.replace(",", "\n").split()
                                if part.startswith("BLAS_INFO=")), "unknown")
-    info["torch_cpu_capability"] = torch.backends.cpu.get_cpu_capability()
+    # torch.backends.cpu is new in PyTorch 2.0; the OS package (python3-torch) may be older.
+    backends_cpu = getattr(torch.backends, "cpu", None)
+    info["torch_cpu_capability"] = backends_cpu.get_cpu_capability() if backends_cpu else "unknown"
     return info
 
 

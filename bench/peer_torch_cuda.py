@@ -91,6 +91,25 @@ def fused():
         F.layer_norm(lx, (1024,), lw, lb).backward(gy)
 
     bw("layer_norm_fwd_bwd_16k_x_1k", 5 * lx.numel() * 4.0, ln_fb)
+    # Unfused peer of the fused bias + activation: F.gelu(x + b) / F.silu(x + b).
+    for dt, tag in ((torch.float32, "f32"), (torch.bfloat16, "bf16")):
+        bx, bb = randn(8192, 3072, dtype=dt).requires_grad_(), randn(3072, dtype=dt).requires_grad_()
+        bgy = randn(8192, 3072, dtype=dt)
+        eb = bx.numel() * float(bx.element_size())
+
+        def ba_f():
+            with torch.no_grad():
+                F.gelu(bx + bb, approximate="tanh")
+
+        def ba_fb(act):
+            def run():
+                bx.grad, bb.grad = None, None
+                act(bx + bb).backward(bgy)
+            return run
+
+        bw("bias_gelu_fwd_%s_8k_x_3k" % tag, 2 * eb, ba_f)
+        bw("bias_gelu_fwd_bwd_%s_8k_x_3k" % tag, 5 * eb, ba_fb(lambda t: F.gelu(t, approximate="tanh")))
+        bw("bias_silu_fwd_bwd_%s_8k_x_3k" % tag, 5 * eb, ba_fb(F.silu))
     logits = randn(8192, 50304).requires_grad_()
     target = torch.randint(0, 50304, (8192,), device=dev)
     lbytes = logits.numel() * 4.0

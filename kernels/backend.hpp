@@ -157,6 +157,20 @@ class Backend {
                                    const TensorRef& dy, const TensorRef& x, const TensorRef* mean, const TensorRef& rstd,
                                    const TensorRef* weight) { missing("layer_norm_backward"); }
 
+  // ---- Fused bias + activation (kernels/common/bias_act.hpp): y = act(x + bias) with
+  // act one of GeluExact, GeluTanh, Silu, Relu. x, y, grad_x and grad_y are contiguous
+  // [rows, n], bias and grad_bias contiguous [n] (n = bias.numel() > 0), one floating dtype.
+  // Backward overwrites grad_x = grad_y * act'(x + bias) and, when grad_bias is non-null,
+  // grad_bias = the column sums of grad_x (accumulated in acc_t, in a fixed order so that
+  // the result is the same from run to run; zero when rows == 0).
+  virtual void bias_act_forward(ops::Unary act, const TensorRef& y, const TensorRef& x, const TensorRef& bias) {
+    missing("bias_act");
+  }
+  virtual void bias_act_backward(ops::Unary act, const TensorRef& grad_x, const TensorRef* grad_bias,
+                                 const TensorRef& grad_y, const TensorRef& x, const TensorRef& bias) {
+    missing("bias_act_backward");
+  }
+
   // ---- Convolution and pooling (kernels/cpu/conv.cpp, kernels/cpu/pool.cpp).
   // All refs are contiguous; float32/float64 only (the front-ends check).
   // im2col: im [N, C, in_h, in_w] -> col [N, C * kernel_h * kernel_w, out_h * out_w], row

@@ -2,6 +2,7 @@
 #include "nn/transformer.hpp"
 
 #include "autograd/grad_mode.hpp"
+#include "nn/functional/activation.hpp"
 #include "nn/functional/attention.hpp"
 
 namespace accmt::nn {
@@ -63,7 +64,14 @@ Gpt2MLP::Gpt2MLP(int64_t n_embd, bool bias, double p) : dropout(p) {
   c_proj = register_module("c_proj", std::make_shared<Gpt2Conv1D>(4 * n_embd, n_embd, bias));
 }
 Tensor Gpt2MLP::forward(const Tensor& x) {
-  return drop(c_proj->forward(c_fc->forward(x).gelu("tanh")), dropout, is_training(), generator);
+  // c_fc's bias add and the gelu as one fused op (one pass over the 4 * n_embd wide
+  // activations instead of two); the unfused form when a dtype mix needs promotion.
+  Tensor h = matmul(x, c_fc->weight);
+  const Tensor& b = c_fc->bias;
+  h = b.defined() && b.dtype() == h.dtype() ? functional::bias_gelu(h, b, "tanh")
+      : b.defined()                          ? (h + b).gelu("tanh")
+                                             : h.gelu("tanh");
+  return drop(c_proj->forward(h), dropout, is_training(), generator);
 }
 
 }  // namespace detail

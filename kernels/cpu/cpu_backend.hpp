@@ -48,6 +48,11 @@ class CpuBackend final : public Backend {
                            const TensorRef& x, const TensorRef* mean, const TensorRef& rstd,
                            const TensorRef* weight) override;
 
+  // kernels/cpu/bias_act.cpp
+  void bias_act_forward(ops::Unary act, const TensorRef& y, const TensorRef& x, const TensorRef& bias) override;
+  void bias_act_backward(ops::Unary act, const TensorRef& grad_x, const TensorRef* grad_bias, const TensorRef& grad_y,
+                         const TensorRef& x, const TensorRef& bias) override;
+
   // kernels/cpu/conv.cpp, kernels/cpu/pool.cpp
   void im2col(const TensorRef& col, const TensorRef& im, const Window2d& w) override;
   void col2im(const TensorRef& im, const TensorRef& col, const Window2d& w) override;

@@ -1,8 +1,8 @@
 // Unary and binary maps, where and clamp on the CPU. The op switch sits outside the
 // element loops so each loop is a plain, vectorisable body.
 #include <Eigen/Core>
-#include <unsupported/Eigen/SpecialFunctions>
 
+#include "kernels/cpu/activation_eigen.hpp"
 #include "kernels/cpu/cpu_backend.hpp"
 #include "kernels/cpu/loops.hpp"
 
@@ -43,10 +43,8 @@ template <class TO, class T, class F> void map2(const TensorRef& out, const Tens
   });
 }
 
-// Eigen's packet math vectorises the transcendental functions on dense float data. The
-// activations restate kernels/common/ops.hpp's formulas as array expressions; the scalar
-// path (strided and 16-bit data, and the CUDA kernels) uses ops.hpp itself, and the
-// PyTorch fixtures check both.
+// Eigen's packet math vectorises the transcendental functions on dense float data (the
+// activations' expressions are in activation_eigen.hpp).
 template <class T> bool eigen_unary(ops::Unary op, const TensorRef& out, const TensorRef& in) {
   if (!out.is_contiguous() || !in.is_contiguous()) return false;
   using Arr = Eigen::Array<T, Eigen::Dynamic, 1>;
@@ -65,15 +63,9 @@ template <class T> bool eigen_unary(ops::Unary op, const TensorRef& out, const T
     case ops::Unary::Sin: run([](const auto& x) { return x.sin(); }); return true;
     case ops::Unary::Cos: run([](const auto& x) { return x.cos(); }); return true;
     case ops::Unary::Sigmoid: run([](const auto& x) { return x.logistic(); }); return true;
-    case ops::Unary::GeluExact:
-      run([](const auto& x) { return T(0.5) * x * (T(1) + (x * T(0.70710678118654752440)).erf()); });
-      return true;
-    case ops::Unary::GeluTanh:
-      run([](const auto& x) {
-        return T(0.5) * x * (T(1) + (T(0.79788456080286535588) * (x + T(0.044715) * x.cube())).tanh());
-      });
-      return true;
-    case ops::Unary::Silu: run([](const auto& x) { return x * x.logistic(); }); return true;
+    case ops::Unary::GeluExact: run([](const auto& x) { return eigen_gelu_exact(x); }); return true;
+    case ops::Unary::GeluTanh: run([](const auto& x) { return eigen_gelu_tanh(x); }); return true;
+    case ops::Unary::Silu: run([](const auto& x) { return eigen_silu(x); }); return true;
     default: return false;
   }
 }

@@ -10,10 +10,6 @@
 #include "kernels/cpu/cpu_backend.hpp"
 #include "kernels/cpu/parallel.hpp"
 
-#ifdef _OPENMP
-#include <omp.h>
-#endif
-
 namespace accmt::kernels::cpu {
 
 namespace {
@@ -29,28 +25,6 @@ Rows rows_of(const TensorRef& x, const TensorRef& rstd) {
 
 template <class T> const T* opt_ptr(const TensorRef* t) { return t ? t->ptr<T>() : nullptr; }
 template <class T> T* opt_mut(const TensorRef* t) { return t ? t->ptr<T>() : nullptr; }
-
-// How many row chunks the backward splits into: one per thread for large inputs, each
-// with its own partial dweight/dbias sums (reduced at the end, no atomics).
-int64_t num_chunks(int64_t rows, int64_t cols) {
-#ifdef _OPENMP
-  if (rows * cols > kGrain && !omp_in_parallel())
-    return std::max<int64_t>(1, std::min<int64_t>(rows, omp_get_max_threads()));
-#endif
-  (void)rows; (void)cols;
-  return 1;
-}
-
-template <class F> void for_chunks(int64_t nchunks, int64_t rows, F&& f) {
-  int64_t per = (rows + nchunks - 1) / nchunks;
-#ifdef _OPENMP
-#pragma omp parallel for schedule(static) if (nchunks > 1)
-#endif
-  for (int64_t c = 0; c < nchunks; ++c) {
-    int64_t r0 = std::min(rows, c * per), r1 = std::min(rows, r0 + per);
-    f(c, r0, r1);
-  }
-}
 
 // ---- float / double
 template <class T>
@@ -105,7 +79,7 @@ void backward_row(int64_t n, T* dxr, T* pw, T* pb, const T* dyr, const T* xr, bo
 template <class T>
 void backward_dense(Rows s, T* dx, T* dw, T* db, const T* dy, const T* x, const T* mean, const T* rstd, const T* w) {
   const int64_t n = s.cols;
-  const int64_t nchunks = (dw || db) ? num_chunks(s.rows, n) : 1;
+  const int64_t nchunks = (dw || db) ? num_row_chunks(s.rows, n) : 1;
   std::vector<T> partial((dw || db) ? static_cast<size_t>(nchunks * 2 * n) : 0, T(0));
   auto rows_body = [&](int64_t c, int64_t r0, int64_t r1) {
     T* pw = dw ? partial.data() + c * 2 * n : nullptr;
@@ -119,7 +93,7 @@ void backward_dense(Rows s, T* dx, T* dw, T* db, const T* dy, const T* x, const 
     parallel_for(s.rows, std::max<int64_t>(1, kGrain / std::max<int64_t>(1, n)),
                  [&](int64_t r0, int64_t r1) { rows_body(0, r0, r1); });
   } else {
-    for_chunks(nchunks, s.rows, rows_body);
+    for_row_chunks(nchunks, s.rows, rows_body);
   }
   for (int64_t c = 1; c < nchunks; ++c)
     for (int64_t j = 0; j < 2 * n; ++j) partial[j] += partial[c * 2 * n + j];
@@ -152,9 +126,9 @@ void forward_scalar(Rows s, T* y, A* mean, A* rstd, const T* x, const T* w, cons
 template <class T, class A>
 void backward_scalar(Rows s, T* dx, T* dw, T* db, const T* dy, const T* x, const A* mean, const A* rstd, const T* w) {
   const int64_t n = s.cols;
-  const int64_t nchunks = num_chunks(s.rows, n);
+  const int64_t nchunks = num_row_chunks(s.rows, n);
   std::vector<A> partial(static_cast<size_t>(nchunks * 2 * n), A(0));
-  for_chunks(nchunks, s.rows, [&](int64_t c, int64_t r0, int64_t r1) {
+  for_row_chunks(nchunks, s.rows, [&](int64_t c, int64_t r0, int64_t r1) {
     A* pw = partial.data() + c * 2 * n;
     A* pb = pw + n;
     for (int64_t r = r0; r < r1; ++r) {

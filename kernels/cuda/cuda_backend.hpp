@@ -77,6 +77,11 @@ class CudaBackend final : public Backend {
                            const TensorRef& dy, const TensorRef& x, const TensorRef* mean, const TensorRef& rstd,
                            const TensorRef* weight) override;
 
+  // Fused bias + activation: bias_act.cu.
+  void bias_act_forward(ops::Unary act, const TensorRef& y, const TensorRef& x, const TensorRef& bias) override;
+  void bias_act_backward(ops::Unary act, const TensorRef& grad_x, const TensorRef* grad_bias, const TensorRef& grad_y,
+                         const TensorRef& x, const TensorRef& bias) override;
+
   // Elementwise maps and draws: unary.cu, binary.cu, where_clamp.cu, ranges.cu, random.cu
   // (shared loops in vectorized.cuh).
   void unary(ops::Unary op, const TensorRef& out, const TensorRef& in) override;

@@ -1,11 +1,19 @@
 // Activations, linear, dropout and embedding as differentiable tensor-op compositions.
 #include "nn/functional/activation.hpp"
 
+#include "autograd/ops_bias_act.hpp"
+
 namespace accmt::nn::functional {
 
 namespace {
 void check_defined(const char* op, const Tensor& t, const char* what = "input") {
   ACCMT_CHECK(t.defined(), op, ": the ", what, " tensor is undefined");
+}
+
+ops::Unary gelu_op(const char* op, const std::string& approximate) {
+  ACCMT_CHECK(approximate == "none" || approximate == "tanh", op, ": approximate must be 'none' or 'tanh', got '",
+              approximate, "'");
+  return approximate == "tanh" ? ops::Unary::GeluTanh : ops::Unary::GeluExact;
 }
 }  // namespace
 
@@ -52,6 +60,19 @@ Tensor log_softmax(const Tensor& input, int64_t dim, std::optional<DType> dtype)
   return (dtype ? input.to(*dtype) : input).log_softmax(dim);
 }
 
+namespace {
+// bias [out_features] of the weight's dtype (weight already checked to be 2-D).
+void check_linear_bias(const Tensor& weight, const Tensor& bias) {
+  ACCMT_CHECK(weight.defined() && weight.dim() == 2, "linear: expected a 2-D weight [out_features, in_features], got ",
+              weight.defined() ? shape_str(weight.sizes()) : std::string("an undefined tensor"));
+  const int64_t out = weight.size(0);
+  ACCMT_CHECK(bias.dim() == 1 && bias.size(0) == out, "linear: expected a bias of shape [", out, "] for weight of shape ",
+              shape_str(weight.sizes()), ", got ", shape_str(bias.sizes()));
+  ACCMT_CHECK(bias.dtype() == weight.dtype(), "linear: bias dtype ", dtype_name(bias.dtype()),
+              " does not match weight dtype ", dtype_name(weight.dtype()));
+}
+}  // namespace
+
 Tensor linear(const Tensor& input, const Tensor& weight, const Tensor& bias) {
   check_defined("linear", input);
   check_defined("linear", weight, "weight");
@@ -62,12 +83,7 @@ Tensor linear(const Tensor& input, const Tensor& weight, const Tensor& bias) {
               " does not match weight of shape ", shape_str(weight.sizes()), " (expected the last dim to be ", in, ")");
   ACCMT_CHECK(input.dtype() == weight.dtype(), "linear: input dtype ", dtype_name(input.dtype()),
               " does not match weight dtype ", dtype_name(weight.dtype()));
-  if (bias.defined()) {
-    ACCMT_CHECK(bias.dim() == 1 && bias.size(0) == out, "linear: expected a bias of shape [", out, "] for weight of shape ",
-                shape_str(weight.sizes()), ", got ", shape_str(bias.sizes()));
-    ACCMT_CHECK(bias.dtype() == weight.dtype(), "linear: bias dtype ", dtype_name(bias.dtype()),
-                " does not match weight dtype ", dtype_name(weight.dtype()));
-  }
+  if (bias.defined()) check_linear_bias(weight, bias);
   Tensor wt = weight.t();
   if (input.dim() == 1) {
     Tensor y = input.matmul(wt);
@@ -82,6 +98,37 @@ Tensor linear(const Tensor& input, const Tensor& weight, const Tensor& bias) {
   if (input.dim() == 2) return y;
   lead.push_back(out);
   return y.view(lead);
+}
+
+Tensor linear(const Tensor& input, const Tensor& weight, const Tensor& bias, const std::string& activation) {
+  ACCMT_CHECK(activation == "none" || activation == "relu" || activation == "gelu" || activation == "gelu_tanh" ||
+                  activation == "silu",
+              "linear: activation must be 'none', 'relu', 'gelu', 'gelu_tanh' or 'silu', got '", activation, "'");
+  if (activation == "none") return linear(input, weight, bias);
+  const ops::Unary act = activation == "relu"   ? ops::Unary::Relu
+                         : activation == "gelu" ? ops::Unary::GeluExact
+                         : activation == "silu" ? ops::Unary::Silu
+                                                : ops::Unary::GeluTanh;
+  if (!bias.defined()) {
+    Tensor y = linear(input, weight);
+    return act == ops::Unary::Relu ? y.relu() : act == ops::Unary::Silu ? y.silu()
+         : y.gelu(act == ops::Unary::GeluTanh ? "tanh" : "none");
+  }
+  // Checks the bias against the weight with linear's messages before the unbiased GEMM.
+  check_linear_bias(weight, bias);
+  return autograd::fused_bias_act(linear(input, weight), bias, act);
+}
+
+Tensor bias_gelu(const Tensor& input, const Tensor& bias, const std::string& approximate) {
+  return autograd::fused_bias_act(input, bias, gelu_op("bias_gelu", approximate));
+}
+
+Tensor bias_silu(const Tensor& input, const Tensor& bias) {
+  return autograd::fused_bias_act(input, bias, ops::Unary::Silu);
+}
+
+Tensor bias_relu(const Tensor& input, const Tensor& bias) {
+  return autograd::fused_bias_act(input, bias, ops::Unary::Relu);
 }
 
 Tensor dropout(const Tensor& input, double p, bool training, Generator* gen) {

@@ -26,6 +26,22 @@ Tensor log_softmax(const Tensor& input, int64_t dim, std::optional<DType> dtype 
 // bias may be undefined. Input and weight must have the same dtype.
 Tensor linear(const Tensor& input, const Tensor& weight, const Tensor& bias = Tensor());
 
+// linear followed by an activation: "none", "relu", "gelu", "gelu_tanh" or "silu". With
+// a bias the bias add and the activation run as one fused op (bias_relu etc. below), so
+// the [..., out_features] result is written once and read once in backward; the values
+// equal activation(linear(input, weight, bias)) up to rounding.
+Tensor linear(const Tensor& input, const Tensor& weight, const Tensor& bias, const std::string& activation);
+
+// Fused bias + activation: act(input + bias) for input [..., N] and bias [N] of the same
+// floating dtype and device, in one pass forward and one backward (which yields the
+// gradients of input and bias together; bias's is summed in a fixed order, so it is the
+// same from run to run). Values equal gelu(input + bias) etc. up to rounding; 16-bit
+// inputs round input + bias to their dtype first, like the unfused ops and PyTorch.
+// approximate: "none" (erf form) or "tanh", as in gelu.
+Tensor bias_gelu(const Tensor& input, const Tensor& bias, const std::string& approximate = "none");
+Tensor bias_silu(const Tensor& input, const Tensor& bias);
+Tensor bias_relu(const Tensor& input, const Tensor& bias);
+
 // Inverted dropout: in training, zeroes each element with probability p and scales the
 // rest by 1 / (1 - p); otherwise returns the input unchanged. p must be in [0, 1].
 Tensor dropout(const Tensor& input, double p = 0.5, bool training = true, Generator* gen = nullptr);
