@@ -70,6 +70,30 @@ template <class T> bool eigen_unary(ops::Unary op, const TensorRef& out, const T
   }
 }
 
+// The activations' backward (grad * act'(z)) on dense same-shape float data: Eigen's
+// vectorised erf/tanh/logistic, the formulas the fused bias + activation uses too.
+template <class T> bool eigen_activation_backward(ops::Binary op, const TensorRef& out, const TensorRef& g,
+                                                  const TensorRef& z) {
+  ops::Unary act;
+  switch (op) {
+    case ops::Binary::GeluExactBackward: act = ops::Unary::GeluExact; break;
+    case ops::Binary::GeluTanhBackward: act = ops::Unary::GeluTanh; break;
+    case ops::Binary::SiluBackward: act = ops::Unary::Silu; break;
+    default: return false;
+  }
+  const int64_t n = out.numel();
+  if (g.numel() != n || z.numel() != n || !out.is_contiguous() || !g.is_contiguous() || !z.is_contiguous())
+    return false;
+  using Arr = Eigen::Array<T, Eigen::Dynamic, 1>;
+  parallel_for(n, kGrain / 4, [&](int64_t b, int64_t e) {
+    Eigen::Map<Arr> o(out.ptr<T>() + b, e - b);
+    Eigen::Map<const Arr> gv(g.ptr<T>() + b, e - b), zv(z.ptr<T>() + b, e - b);
+    Arr scratch(e - b);
+    eigen_activation_grad(act, o, gv, zv, scratch);
+  });
+  return true;
+}
+
 #define ACCMT_UNARY_CASE(NAME) \
   case ops::Unary::NAME: return map1<T>(out, in, [](T x) { return T(ops::apply_unary(ops::Unary::NAME, acc_t<T>(x))); });
 
@@ -95,6 +119,9 @@ template <class T> void unary_typed(ops::Unary op, const TensorRef& out, const T
     });
 
 template <class T> void binary_typed(ops::Binary op, const TensorRef& out, const TensorRef& a, const TensorRef& b) {
+  if constexpr (std::is_same_v<T, float> || std::is_same_v<T, double>) {
+    if (eigen_activation_backward<T>(op, out, a, b)) return;
+  }
   switch (op) {
     ACCMT_BINARY_CASE(Add) ACCMT_BINARY_CASE(Sub) ACCMT_BINARY_CASE(Mul) ACCMT_BINARY_CASE(Div)
     ACCMT_BINARY_CASE(Pow) ACCMT_BINARY_CASE(Maximum) ACCMT_BINARY_CASE(Minimum) ACCMT_BINARY_CASE(Remainder)
