@@ -1,7 +1,5 @@
 // Fused optimizer steps on one tensor (CPU): a one-entry list for the multi-tensor loops
-// (kernels/cpu/optim_multi.cpp). Sharing the chunking keeps every element on the same
-// code path (vector body or scalar tail, whose contracted multiply-adds may round
-// differently) in both forms and for any thread count, so they agree bit for bit.
+// (kernels/cpu/optim_multi.cpp), so both forms run one implementation.
 #include "kernels/cpu/cpu_backend.hpp"
 
 namespace accmt::kernels::cpu {

@@ -11,8 +11,8 @@
 
 namespace accmt::kernels::cpu {
 
-// Elements per chunk of the multi-tensor loops (kernels/cpu/multi_tensor.hpp): one
-// thread's unit of work; lists with fewer elements run on one thread.
+// Lists with at most this many elements run on one thread; it is also the chunk size of
+// the multi-tensor reductions (kernels/cpu/multi_tensor.hpp).
 inline constexpr int64_t kOptimGrain = 1 << 16;
 
 // The flags are template arguments: fixing them at compile time drops the per-element
