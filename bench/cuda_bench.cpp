@@ -11,6 +11,7 @@
 #include <vector>
 
 #include <accmt/accmt.hpp>
+#include "bench/gpt2_params.hpp"
 
 using namespace accmt;
 namespace F = nn::functional;
@@ -149,6 +150,21 @@ void adamw_case() {
   optim::AdamW opt({p}, {.lr = 1e-4, .weight_decay = 0.1});
   // param r/w, grad r, exp_avg r/w, exp_avg_sq r/w
   report_bw("adamw_step_128M", 7.0 * double(n) * 4, [&] { opt.step(); });
+
+  // The multi-tensor step over GPT-2 small's 148 tensors (one launch per table of
+  // tensors); PyTorch's peers are AdamW(fused=True) and AdamW(foreach=True) on the same list.
+  std::vector<Tensor> ps;
+  double total = 0;
+  for (const Shape& s : bench::gpt2_small_shapes()) {
+    Tensor t = randn_cuda(s).requires_grad_();
+    t.set_grad(randn_cuda(s));
+    total += double(t.numel());
+    ps.push_back(t);
+  }
+  optim::AdamW multi(ps, {.lr = 1e-4, .weight_decay = 0.1});
+  multi.step();  // creates the state
+  report_bw("adamw_multi_gpt2_124M", 7.0 * total * 4, [&] { multi.step(); });
+  report_bw("adamw_foreach_gpt2_124M", 7.0 * total * 4, [&] { multi.step(); });
 }
 
 void gemm_cases() {

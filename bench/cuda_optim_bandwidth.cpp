@@ -1,10 +1,13 @@
 // Memory bandwidth of the fused CUDA Adam and SGD steps against a device-to-device copy
-// on one large float32 parameter (the kernels are memory bound, so the ratio is the
-// figure of merit; the target is at least 0.7). Run: build/bench/accmt_bench_cuda_optim
+// on one large float32 parameter, and of the multi-tensor AdamW over GPT-2 small's
+// parameter list (the kernels are memory bound, so the ratio is the figure of merit; the
+// target is at least 0.7). Run: build/bench/accmt_bench_cuda_optim
 #include <algorithm>
 #include <cstdio>
 #include <functional>
+#include <vector>
 
+#include "bench/gpt2_params.hpp"
 #include "kernels/cuda/runtime.hpp"
 #include "optim/optim.hpp"
 #include "tensor/random.hpp"
@@ -55,7 +58,24 @@ int main() {
   const double sgd_ms = best_ms([&] { sgd.step(); });
   const double sgd_gbs = 5.0 * 4 * double(n) / sgd_ms / 1e6;  // reads p, g, buf; writes p, buf
 
+  // The multi-tensor AdamW over GPT-2 small's 148 tensors (124M float32 parameters):
+  // many launches' worth of tensors in a few launches (bench/gpt2_params.hpp).
+  std::vector<Tensor> ps;
+  double total = 0;
+  for (const Shape& s : bench::gpt2_small_shapes()) {
+    Tensor t = randn(s).to(cuda).requires_grad_();
+    t.set_grad(randn(s).to(cuda));
+    total += double(t.numel());
+    ps.push_back(t);
+  }
+  optim::AdamW multi(ps, {.lr = 1e-4, .weight_decay = 0.1});
+  multi.step();
+  const double multi_ms = best_ms([&] { multi.step(); });
+  const double multi_gbs = 7.0 * 4 * total / multi_ms / 1e6;
+
   std::printf("copy %.3f ms (%.0f GB/s)\n", copy_ms, copy_gbs);
+  std::printf("adamw multi-tensor, GPT-2 small (%zu tensors, %.1fM) %.3f ms (%.0f GB/s, %.2f of copy)\n", ps.size(),
+              total / 1e6, multi_ms, multi_gbs, multi_gbs / copy_gbs);
   std::printf("adam %.3f ms (%.0f GB/s, %.2f of copy)\n", adam_ms, adam_gbs, adam_gbs / copy_gbs);
   std::printf("sgd  %.3f ms (%.0f GB/s, %.2f of copy)\n", sgd_ms, sgd_gbs, sgd_gbs / copy_gbs);
 }

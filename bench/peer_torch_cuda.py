@@ -135,6 +135,22 @@ def adamw():
     p.grad = randn(n)
     opt = torch.optim.AdamW([p], lr=1e-4, weight_decay=0.1, fused=True)
     bw("adamw_step_128M", 7.0 * n * 4, opt.step)
+    del p, opt
+    # GPT-2 small's 148 parameter tensors (124M), as in bench/gpt2_params.hpp.
+    d, vocab, ctx = 768, 50257, 1024
+    shapes = [(vocab, d), (ctx, d)]
+    for _ in range(12):
+        shapes += [(d,), (d,), (d, 3 * d), (3 * d,), (d, d), (d,), (d,), (d,), (d, 4 * d), (4 * d,), (4 * d, d), (d,)]
+    shapes += [(d,), (d,)]
+    total = sum(torch.Size(s).numel() for s in shapes)
+    for tag, kw in (("multi", {"fused": True}), ("foreach", {"foreach": True})):
+        ps = [randn(*s).requires_grad_() for s in shapes]
+        for q in ps:
+            q.grad = randn(*q.shape)
+        opt = torch.optim.AdamW(ps, lr=1e-4, weight_decay=0.1, **kw)
+        opt.step()
+        bw("adamw_%s_gpt2_124M" % tag, 7.0 * total * 4, opt.step)
+        del ps, opt
 
 
 def gemm():

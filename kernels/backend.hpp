@@ -73,6 +73,35 @@ struct AdamStepArgs {
   double step;  // the step count after this update (1 on the first step)
 };
 
+// Capturable steps read their hyper-parameters from a float64 array in device memory, in
+// this order (the optimizer writes it; the kernel forms the coefficients on the device).
+enum AdamHyper : int { kAdamLr, kAdamBeta1, kAdamBeta2, kAdamEps, kAdamWeightDecay, kAdamHyperCount };
+enum SgdHyper : int { kSgdLr, kSgdMomentum, kSgdDampening, kSgdWeightDecay, kSgdHyperCount };
+
+// One parameter of a multi-tensor optimizer step: contiguous operands with `numel`
+// elements each. Adam: state = {exp_avg, exp_avg_sq, max_exp_avg_sq (amsgrad only)};
+// SGD: state[0] = the momentum buffer (momentum != 0 only). step: the float32 step
+// counter on the device (capturable Adam), else null.
+struct MultiTensorEntry {
+  void* param = nullptr;
+  const void* grad = nullptr;
+  void* state[3] = {nullptr, nullptr, nullptr};
+  const float* step = nullptr;
+  int64_t numel = 0;
+};
+
+// Where a multi-tensor step takes its scalars from: hyper == null: the host args (Adam's
+// args.step included); else the hyper-parameters from the float64 device array `hyper`
+// (AdamHyper / SgdHyper order) and Adam's step from each entry's counter. The flags
+// (decoupled, amsgrad, maximize, nesterov, first_step) always come from the host args.
+struct MultiTensorList {
+  const MultiTensorEntry* entries = nullptr;
+  size_t count = 0;
+  DType dtype = DType::Float32;
+  int device_index = 0;
+  const double* hyper = nullptr;
+};
+
 class Backend {
  public:
   virtual ~Backend() = default;
@@ -227,6 +256,25 @@ class Backend {
                          const TensorRef& exp_avg_sq, const TensorRef& max_exp_avg_sq, const AdamStepArgs& args) {
     missing("adam_step");
   }
+
+  // ---- Multi-tensor forms (apex's multi_tensor_apply): one call, on CUDA one launch per
+  // table of tensors whose pointers travel as kernel arguments (no host<->device copy, so
+  // a CUDA graph can capture it). Element results equal the single-tensor kernels'.
+  virtual void sgd_step_multi(const MultiTensorList& list, const SgdStepArgs& args) { missing("sgd_step_multi"); }
+  virtual void adam_step_multi(const MultiTensorList& list, const AdamStepArgs& args) { missing("adam_step_multi"); }
+  // Adds one to each float32 counter (capturable step counts) of one device.
+  virtual void increment_counters(float* const* counters, size_t count, int device_index) {
+    missing("increment_counters");
+  }
+  // norms[i] = the norm_type-norm of tensors[i] (contiguous, one floating dtype, one device),
+  // written in that dtype to the contiguous `norms`; norm_type is 1, 2, inf or any p > 0.
+  // Per-chunk partials are combined in a fixed order: deterministic.
+  virtual void multi_norm(const TensorRef* tensors, size_t count, double norm_type, const TensorRef& norms) {
+    missing("multi_norm");
+  }
+  // tensors[i] *= scale for every i, in place; scale is a 0-dim tensor of the tensors'
+  // dtype on their device (read by the kernel, never by the host).
+  virtual void multi_scale(const TensorRef* tensors, size_t count, const TensorRef& scale) { missing("multi_scale"); }
 
  protected:
   [[noreturn]] void missing(const char* family) const;

@@ -1,6 +1,7 @@
 #pragma once
 // Adam (L2 weight decay folded into the gradient, optional AMSGrad) and AdamW (decoupled
 // weight decay), matching torch.optim.Adam / AdamW. Both use the fused adam_step kernel.
+#include "optim/capturable.hpp"
 #include "optim/optimizer.hpp"
 
 namespace accmt::optim {
@@ -32,7 +33,11 @@ class Adam : public Optimizer {
   explicit Adam(std::vector<Tensor> params, AdamOptions options = {});
   explicit Adam(std::vector<ParamGroup> groups, AdamOptions defaults = {});
   std::string name() const override { return adamw_ ? "AdamW" : "Adam"; }
+  // One multi-tensor update per (device, dtype, step count) of each group; capturable:
+  // per (device, dtype), with the step counters and hyper-parameters on the device.
   void step() override;
+  bool supports_capturable() const override { return true; }
+  void upload_hyperparameters() override;
 
  protected:
   Adam(std::vector<Tensor> params, Options defaults, bool adamw);
@@ -41,6 +46,7 @@ class Adam : public Optimizer {
 
  private:
   bool adamw_ = false;  // only the name differs: AdamW defaults decoupled_weight_decay to 1
+  capture::HyperCopies hyper_;  // capturable: lr, beta1, beta2, eps, weight_decay per group and device
 };
 
 class AdamW : public Adam {

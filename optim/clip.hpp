@@ -16,6 +16,11 @@ namespace accmt::optim {
 Tensor clip_grad_norm_(const std::vector<Tensor>& params, double max_norm, double norm_type = 2.0,
                        bool error_if_nonfinite = false);
 
+// The total norm_type-norm of all gradients (the value clip_grad_norm_ returns) as a
+// 0-dim tensor on the first gradient's device (0 on the CPU when no parameter has a
+// gradient), without a host sync: for monitoring the training.
+Tensor grad_norm(const std::vector<Tensor>& params, double norm_type = 2.0);
+
 // Clamps every gradient element into [-clip_value, clip_value] (clip_value >= 0).
 void clip_grad_value_(const std::vector<Tensor>& params, double clip_value);
 

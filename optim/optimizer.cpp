@@ -46,6 +46,8 @@ double Optimizer::next_step(std::map<std::string, Tensor>& state, const Tensor& 
   Tensor& step = state["step"];
   // On the CPU, like PyTorch's non-capturable "step": reading it is not a device sync.
   if (!step.defined()) step = zeros({}, TensorOptions{.dtype = DType::Float32, .device = kCPU});
+  // Left on the device by a capturable step: one copy back (a sync) when the mode changes.
+  if (!step.device().is_cpu()) step = step.to(kCPU, DType::Float32, /*copy=*/true);
   step.add_(1);
   return step.item<double>();
 }

@@ -1,5 +1,8 @@
-// SGD (see sgd.hpp): per-parameter fused update via native::sgd_step_.
+// SGD (see sgd.hpp): multi-tensor fused updates via native::sgd_step_multi_.
 #include "optim/sgd.hpp"
+
+#include <map>
+#include <tuple>
 
 #include "autograd/grad_mode.hpp"
 #include "optim/checks.hpp"
@@ -33,9 +36,20 @@ void SGD::check_options(const Options& o) const {
               ", dampening ", o.at("dampening"), ")");
 }
 
+void SGD::upload_hyperparameters() {
+  if (!capturable()) return;
+  hyper_.upload(param_groups(), [](const ParamGroup& g) {
+    return std::vector<double>{g.get("lr"), g.get("momentum"), g.get("dampening"), g.get("weight_decay")};
+  });
+}
+
 void SGD::step() {
   NoGradGuard no_grad;
-  for (auto& g : param_groups()) {
+  const bool cap = capturable();
+  const bool in_capture = cap && capture::capturing(param_groups());
+  if (cap && !in_capture) upload_hyperparameters();
+  for (size_t gi = 0; gi < param_groups().size(); ++gi) {
+    ParamGroup& g = param_groups()[gi];
     kernels::SgdStepArgs args{g.get("lr"),
                               g.get("momentum"),
                               g.get("dampening"),
@@ -43,17 +57,26 @@ void SGD::step() {
                               detail::flag(g, "nesterov"),
                               detail::flag(g, "maximize"),
                               false};
+    // One multi-tensor call per (device type, device index, dtype, first use of the
+    // momentum buffer): the buffer's first value is the gradient, decided on the host.
+    std::map<std::tuple<int, int, int, bool>, std::vector<native::SgdOperands>> buckets;
     for (const Tensor& p : g.params) {
       Tensor grad = p.grad();
       if (!grad.defined()) continue;
       Tensor buf;
+      bool first = false;
       if (args.momentum != 0) {
         Tensor& slot = state_of(p)["momentum_buffer"];
-        args.first_step = !slot.defined();
+        if (cap) capture::check_warm(in_capture, slot.defined(), name());
+        first = !slot.defined();
         if (!slot.defined()) slot = empty_like(p);
         buf = slot;
       }
-      native::sgd_step_(p, grad, buf, args);
+      buckets[{int(p.device().type), p.device().index, int(p.dtype()), first}].push_back({p, grad, buf});
+    }
+    for (auto& [key, list] : buckets) {
+      args.first_step = std::get<3>(key);
+      native::sgd_step_multi_(list, args, cap ? hyper_.at(gi, list.front().param.device(), name()) : Tensor());
     }
   }
 }

@@ -75,6 +75,12 @@ class CpuBackend final : public Backend {
                 const SgdStepArgs& args) override;
   void adam_step(const TensorRef& param, const TensorRef& grad, const TensorRef& exp_avg, const TensorRef& exp_avg_sq,
                  const TensorRef& max_exp_avg_sq, const AdamStepArgs& args) override;
+  // Multi-tensor steps (kernels/cpu/optim_multi.cpp), norm and scale (multi_norm.cpp).
+  void sgd_step_multi(const MultiTensorList& list, const SgdStepArgs& args) override;
+  void adam_step_multi(const MultiTensorList& list, const AdamStepArgs& args) override;
+  void increment_counters(float* const* counters, size_t count, int device_index) override;
+  void multi_norm(const TensorRef* tensors, size_t count, double norm_type, const TensorRef& norms) override;
+  void multi_scale(const TensorRef* tensors, size_t count, const TensorRef& scale) override;
 };
 
 }  // namespace accmt::kernels::cpu

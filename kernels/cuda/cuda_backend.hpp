@@ -62,6 +62,13 @@ class CudaBackend final : public Backend {
                 const SgdStepArgs& args) override;
   void adam_step(const TensorRef& param, const TensorRef& grad, const TensorRef& exp_avg, const TensorRef& exp_avg_sq,
                  const TensorRef& max_exp_avg_sq, const AdamStepArgs& args) override;
+  // Multi-tensor optimizer steps (optim_multi.cu), norm and scale (multi_norm.cu), both on
+  // the multi-tensor apply of multi_tensor.cuh.
+  void sgd_step_multi(const MultiTensorList& list, const SgdStepArgs& args) override;
+  void adam_step_multi(const MultiTensorList& list, const AdamStepArgs& args) override;
+  void increment_counters(float* const* counters, size_t count, int device_index) override;
+  void multi_norm(const TensorRef* tensors, size_t count, double norm_type, const TensorRef& norms) override;
+  void multi_scale(const TensorRef* tensors, size_t count, const TensorRef& scale) override;
   // Reductions, softmax, cross-entropy and normalisation: reduce.cu, softmax.cu,
   // cross_entropy.cu, norm.cu (shared helpers in block_reduce.cuh, reduce_ops.cuh,
   // dense_visit.cuh, online_softmax.cuh, convert.cuh).
