@@ -19,6 +19,7 @@
 #include "tensor/random.hpp"
 #include "trainer/atomic_file.hpp"
 #include "trainer/checkpoint.hpp"
+#include "trainer/compiled_step.hpp"
 #include "trainer/nvml.hpp"
 #include "trainer/progress.hpp"
 #include "trainer/safetensors.hpp"
@@ -82,6 +83,7 @@ struct Trainer::Run {
   ModelSaving saving;
   HandlerSet handlers;
   std::unique_ptr<Progress> progress;
+  std::unique_ptr<CompiledStep> compiled;  // `compile` on CUDA
 
   int64_t accumulation = 1;
   int64_t global_step = 0;      // batches trained
@@ -228,12 +230,6 @@ FitResult Trainer::fit(AcceleratorModule& module, std::shared_ptr<const data::Da
     module.teacher->eval();
     for (Tensor p : module.teacher->parameters()) p.requires_grad_(false);
   }
-  if (o.compile && o.verbose && group_->is_main()) {
-    *out_ << (run.device.is_cpu() ? "compile: no effect on the CPU (documented); running eagerly\n"
-                                  : "compile: CUDA-graph capture of the training step is not available in this "
-                                    "build yet; running eagerly\n");
-  }
-
   // ---- data
   data::CollateFn collate = module.collate_fn().value_or(o.collate_fn);
   const bool pin = o.dataloader_pin_memory && run.device.is_cuda();
@@ -416,8 +412,8 @@ FitResult Trainer::fit(AcceleratorModule& module, std::shared_ptr<const data::Da
   };
 
   // ---- training
-  auto train_batch = [&](data::Batch& b, int64_t group_size, bool last_of_group) {
-    data::Batch batch = run.device.is_cpu() ? b : b.to(run.device);
+  // Forward and backward of one micro-batch, the loss divided by its group's size.
+  auto forward_backward = [&](data::Batch& batch, int64_t group_size) {
     Tensor loss = module.training_step(batch);
     ACCMT_CHECK(loss.defined() && loss.numel() == 1 && loss.is_floating_point(),
                 "training_step must return a scalar floating loss, got ",
@@ -427,7 +423,49 @@ FitResult Trainer::fit(AcceleratorModule& module, std::shared_ptr<const data::Da
                 "training_step returned a loss that does not require grad (was it detached, or computed under "
                 "NoGradGuard, or does the model have no trainable parameters?)");
     (group_size == 1 ? loss : loss / double(group_size)).backward();
-    const Tensor value = loss.detach().reshape({}).to(DType::Float64);
+    return loss.detach();
+  };
+  // The optimizer-step half: all device work (CUDA-graph capturable); returns the norm
+  // the Monitor logs.
+  auto update = [&]() {
+    for (Tensor p : run.params) {
+      Tensor g = p.grad();
+      if (g.defined()) group_->all_reduce_mean_(g);
+    }
+    Tensor norm;
+    if (o.clip_grad) {
+      norm = optim::clip_grad_norm_(run.params, *o.clip_grad);
+    } else if (monitor_.grad_norm) {
+      norm = optim::grad_norm(run.params);  // fused, no host sync
+    }
+    run.optimizer->step();
+    run.optimizer->zero_grad(run.compiled && run.compiled->keeps_gradient_buffers() ? false : o.set_to_none);
+    return norm;
+  };
+  std::string compile_reason_shown;
+  bool compile_capture_shown = false;
+  auto report_compile = [&]() {
+    if (!run.compiled) return;
+    if (!compile_capture_shown && run.compiled->replays() > 0) {
+      compile_capture_shown = true;
+      run.progress->message("compile: captured the training step as CUDA graphs after " +
+                            std::to_string(detail::compile_warmup_steps()) + " warm-up optimizer steps");
+    }
+    if (run.compiled->reason() == compile_reason_shown) return;
+    compile_reason_shown = run.compiled->reason();
+    run.result.compile_fallback = compile_reason_shown;
+    run.progress->message("compile: " + compile_reason_shown + "; running eagerly");
+  };
+  auto train_batch = [&](data::Batch& b, int64_t group_size, bool last_of_group) {
+    const bool first_of_group = run.epoch_step % run.accumulation == 0;
+    Tensor loss;
+    if (run.compiled && group_size == run.accumulation) {
+      loss = run.compiled->micro_step(b, first_of_group);
+    } else {
+      data::Batch batch = run.device.is_cpu() ? b : b.to(run.device);
+      loss = forward_backward(batch, group_size);
+    }
+    const Tensor value = loss.reshape({}).to(DType::Float64);
     run.window_sum.add_(value);
     run.since_eval_sum.add_(value);
     ++run.window_count;
@@ -435,25 +473,12 @@ FitResult Trainer::fit(AcceleratorModule& module, std::shared_ptr<const data::Da
     ++run.global_step;
     ++run.epoch_step;
     if (last_of_group) {
-      for (Tensor p : run.params) {
-        Tensor g = p.grad();
-        if (g.defined()) group_->all_reduce_mean_(g);
-      }
-      if (o.clip_grad) {
-        Tensor norm = optim::clip_grad_norm_(run.params, *o.clip_grad);
-        if (monitor_.grad_norm) run.last_grad_norm = norm;
-      } else if (monitor_.grad_norm) {
-        autograd::NoGradGuard no_grad;
-        Tensor sq = zeros({}, TensorOptions{.dtype = DType::Float64, .device = run.device});
-        for (const Tensor& p : run.params)
-          if (p.grad().defined()) sq.add_(p.grad().to(DType::Float64).pow(2.0).sum());
-        run.last_grad_norm = sq.sqrt();
-      }
-      run.optimizer->step();
+      Tensor norm = run.compiled ? run.compiled->update() : update();
+      if (monitor_.grad_norm && norm.defined()) run.last_grad_norm = norm;
       if (run.scheduler) run.scheduler->step();
-      run.optimizer->zero_grad(o.set_to_none);
       ++run.optimizer_steps;
     }
+    report_compile();
     const int64_t window = o.log_every * run.accumulation;
     double shown = kNaN;
     if (run.global_step % window == 0) {
@@ -464,7 +489,7 @@ FitResult Trainer::fit(AcceleratorModule& module, std::shared_ptr<const data::Da
       run.window_count = 0;
     }
     run.progress->step(run.epoch_step, [&] { return std::isnan(shown) ? loss.item<double>() : shown; },
-                       run.optimizer->param_groups().front().lr(), batch.empty() || batch[size_t(0)].dim() == 0 ? 1 : batch[size_t(0)].size(0));
+                       run.optimizer->param_groups().front().lr(), b.empty() || b[size_t(0)].dim() == 0 ? 1 : b[size_t(0)].size(0));
   };
 
   int64_t start_epoch = 0, start_step = 0;
@@ -547,6 +572,20 @@ FitResult Trainer::fit(AcceleratorModule& module, std::shared_ptr<const data::Da
     }
   } finish_trackers{trackers_, group_->is_main()};
 
+  // ---- compile: CUDA graphs of the training step (trainer/compiled_step.hpp)
+  if (o.compile) {
+    const StepGraphFactory& fake = detail::step_graph_factory_for_tests();
+    if (run.device.is_cuda() || fake) {
+      CompiledStep::Work work{[&](data::Batch& batch) { return forward_backward(batch, run.accumulation); }, update};
+      run.compiled = std::make_unique<CompiledStep>(*run.optimizer, run.params, run.device,
+                                                    fake ? fake : StepGraphFactory(make_cuda_step_graph),
+                                                    detail::compile_warmup_steps(), std::move(work));
+      report_compile();
+    } else {
+      run.progress->message("compile: no effect on the CPU (documented); running eagerly");
+    }
+  }
+
   module.model->train();
   try {
     if (o.eval_when_start && !resuming) evaluate();
@@ -597,6 +636,7 @@ FitResult Trainer::fit(AcceleratorModule& module, std::shared_ptr<const data::Da
   run.result.global_step = run.global_step;
   run.result.optimizer_steps = run.optimizer_steps;
   run.result.evaluations = run.evaluations;
+  if (run.compiled) run.result.compile_replays = run.compiled->replays();
   return run.result;
 }
 

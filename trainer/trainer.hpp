@@ -96,6 +96,10 @@ struct FitResult {
   int64_t evaluations = 0;
   bool interrupted = false;      // stopped by SIGINT/SIGTERM under the Keyboard handler
   std::vector<std::string> saved;  // folders models were saved to, in order
+  // compile: graph replays (micro-steps and updates), and why it ran eagerly (empty when
+  // it did not, or compile was off).
+  int64_t compile_replays = 0;
+  std::string compile_fallback;
 };
 
 class Trainer {

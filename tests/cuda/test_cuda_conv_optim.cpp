@@ -136,11 +136,11 @@ TEST_SUITE("cuda.conv_optim") {
       CAPTURE(dtype);
       accmt::nn::Conv2d conv(4, 6, accmt::nn::Int2(3, 3),
                              {.stride = 2, .padding = 1, .groups = 2, .dtype = dtype, .generator = &gen});
-      check_module(conv, randn_cpu({3, 4, 11, 9}, dtype, gen), "16-bit conv2d", 2e-2, 2e-2);
+      check_module(conv, randn_cpu({3, 4, 11, 9}, dtype, gen), gen, "16-bit conv2d", 2e-2, 2e-2);
       accmt::nn::MaxPool2d max_pool(3, {.stride = 2, .padding = 1});
-      check_module(max_pool, randn_cpu({2, 3, 9, 8}, dtype, gen), "16-bit max_pool2d", 1e-2, 1e-2);
+      check_module(max_pool, randn_cpu({2, 3, 9, 8}, dtype, gen), gen, "16-bit max_pool2d", 1e-2, 1e-2);
       accmt::nn::AvgPool2d avg_pool(3, {.stride = 2, .padding = 1});
-      check_module(avg_pool, randn_cpu({2, 3, 9, 8}, dtype, gen), "16-bit avg_pool2d", 1e-2, 1e-2);
+      check_module(avg_pool, randn_cpu({2, 3, 9, 8}, dtype, gen), gen, "16-bit avg_pool2d", 1e-2, 1e-2);
     }
   }
 
