@@ -74,6 +74,7 @@ void Adam::step() {
       auto& st = state_of(p);
       if (cap) {
         const bool warm = st.count("exp_avg") && st.count("step") && st.at("step").device() == p.device() &&
+                          st.at("step").dtype() == DType::Float32 &&
                           (!args.amsgrad || st.count("max_exp_avg_sq"));
         capture::check_warm(in_capture, warm, name());
       }

@@ -88,13 +88,10 @@ Tensor CompiledStep::eager_micro(const data::Batch& batch) {
   return work_.micro(on_device);
 }
 
-bool CompiledStep::same_signature(const data::Batch& batch) const {
-  if (batch.size() != static_batch_.size()) return false;
-  auto a = batch.begin();
-  for (auto b = static_batch_.begin(); b != static_batch_.end(); ++a, ++b)
-    if (a->first != b->first || a->second.sizes() != b->second.sizes() || a->second.dtype() != b->second.dtype())
-      return false;
-  return true;
+CompiledStep::Signature CompiledStep::signature_of(const data::Batch& batch) {
+  Signature sig;
+  for (const auto& [name, t] : batch) sig.emplace_back(name, t.sizes(), t.dtype());
+  return sig;
 }
 
 void CompiledStep::copy_into_static(const data::Batch& batch) {
@@ -114,10 +111,15 @@ bool CompiledStep::buffers_intact() const {
 Tensor CompiledStep::micro_step(const data::Batch& batch, bool first_of_group) {
   if (state_ == State::Off) return eager_micro(batch);
   if (state_ == State::Warmup) {
-    if (eager_updates_ < warmup_steps_ || !first_of_group) return eager_micro(batch);
+    // Capture a batch shaped like the one before it, so a short last batch is not what
+    // every later batch has to match.
+    Signature current = signature_of(batch);
+    const bool usual_shape = !current.empty() && current == last_signature_;
+    last_signature_ = std::move(current);
+    if (eager_updates_ < warmup_steps_ || !first_of_group || !usual_shape) return eager_micro(batch);
     if (!capture_micro(batch)) return eager_micro(batch);
   } else {
-    if (!same_signature(batch)) return eager_micro(batch);
+    if (signature_of(batch) != last_signature_) return eager_micro(batch);  // the captured one
     if (!buffers_intact()) {
       turn_off("a parameter's gradient was replaced after capture (the graphs write the captured buffers)");
       return eager_micro(batch);
@@ -149,21 +151,23 @@ Tensor CompiledStep::update() {
 }
 
 bool CompiledStep::capture_micro(const data::Batch& batch) {
-  NoGradGuard no_grad;
-  // The gradient buffers: what set_to_none = false left, or new zeros for the parameters
-  // that had gradients in warm-up; the captured backward adds into them in place.
-  buffers_.assign(params_.size(), Tensor());
-  for (size_t i = 0; i < params_.size(); ++i) {
-    Tensor g = params_[i].grad();
-    if (!g.defined() && had_grad_[i]) {
-      g = zeros_like(params_[i]);
-      params_[i].set_grad(g);
+  {
+    NoGradGuard no_grad;  // setup only: the captured step itself runs with autograd on
+    // The gradient buffers: what set_to_none = false left, or new zeros for the parameters
+    // that had gradients in warm-up; the captured backward adds into them in place.
+    buffers_.assign(params_.size(), Tensor());
+    for (size_t i = 0; i < params_.size(); ++i) {
+      Tensor g = params_[i].grad();
+      if (!g.defined() && had_grad_[i]) {
+        g = zeros_like(params_[i]);
+        params_[i].set_grad(g);
+      }
+      buffers_[i] = g;
     }
-    buffers_[i] = g;
+    // Buffers of the graph's own: the loader's tensors are not kept.
+    static_batch_ = data::Batch();
+    for (const auto& [name, t] : batch) static_batch_.set(name, t.to(device_).clone());
   }
-  // Buffers of the graph's own: the loader's tensors are not kept.
-  static_batch_ = data::Batch();
-  for (const auto& [name, t] : batch) static_batch_.set(name, t.to(device_).clone());
   rng_at_capture_ = default_generator().get_state();
   const uint64_t offset = default_generator().offset();
   micro_graph_ = factory_(device_);

@@ -16,6 +16,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "data/batch.hpp"
@@ -69,7 +70,9 @@ class CompiledStep {
  private:
   enum class State { Warmup, Captured, Off };
   Tensor eager_micro(const data::Batch& batch);
-  bool same_signature(const data::Batch& batch) const;
+  // Names, shapes and dtypes: what a replay needs to be the same.
+  using Signature = std::vector<std::tuple<std::string, Shape, DType>>;
+  static Signature signature_of(const data::Batch& batch);
   void copy_into_static(const data::Batch& batch);
   bool capture_micro(const data::Batch& batch);
   bool capture_update();
@@ -94,6 +97,7 @@ class CompiledStep {
   std::vector<bool> had_grad_;   // per parameter, at the latest warm-up update
   std::vector<Tensor> buffers_;  // per parameter: its gradient buffer (undefined: none)
   data::Batch static_batch_;
+  Signature last_signature_;  // the previous warm-up micro-batch's; after capture, the captured one
   Tensor static_loss_, static_norm_;
   std::unique_ptr<StepGraph> micro_graph_, update_graph_;
   Tensor rng_at_capture_;

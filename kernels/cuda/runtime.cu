@@ -203,7 +203,7 @@ void raise_pending_kernel_error(int device) {
   s->code = kNoError;
   if (code == kIndexOutOfRange)
     throw Error(detail::concat("index ", value, " is out of range for a dimension of size ", bound,
-                               " (found by an indexing kernel on cuda:", device,
+                               " (found by a kernel reading indices on cuda:", device,
                                "; valid indices are 0..size-1; raised at the next synchronisation)"));
   throw Error(detail::concat("a CUDA kernel on cuda:", device, " reported error code ", code));
 }

@@ -11,6 +11,7 @@
 
 #include <accmt/accmt.hpp>
 #include "tests/support/checks.hpp"
+#include "autograd/grad_mode.hpp"
 #include "trainer/compiled_step.hpp"
 
 using namespace accmt;
@@ -21,22 +22,35 @@ struct Counts {
   int captures = 0, replays = 0;
 };
 
+// A CUDA capture records the region's kernels in the state it runs in (autograd on or
+// off); replaying them later does not look at the caller's state. So the fake records
+// the grad mode at capture and replays under it.
 class RecordingGraph final : public StepGraph {
  public:
   explicit RecordingGraph(Counts& counts) : counts_(counts) {}
   void capture(const std::function<void()>& region) override {
     region_ = region;
+    grad_mode_ = autograd::GradMode::is_enabled();
     ++counts_.captures;
   }
   void replay() override {
     REQUIRE(region_);
     ++counts_.replays;
-    region_();
+    const bool caller = autograd::GradMode::is_enabled();
+    autograd::GradMode::set_enabled(grad_mode_);
+    try {
+      region_();
+    } catch (...) {
+      autograd::GradMode::set_enabled(caller);
+      throw;
+    }
+    autograd::GradMode::set_enabled(caller);
   }
 
  private:
   Counts& counts_;
   std::function<void()> region_;
+  bool grad_mode_ = true;
 };
 
 // Installs the recording graph for one scope.
@@ -155,6 +169,19 @@ TEST_SUITE("trainer.compile") {
     // 8 steps, 1 warm-up; the capture is at step 2; the two batches of 6 run eagerly:
     // 5 micro replays and 7 update replays (the update does not depend on the shape).
     CHECK(fake.counts.replays == 12);
+  }
+
+  TEST_CASE("the capture waits for a batch of the usual shape, not a short last batch") {
+    const char* sgd = "{epochs: 2, batch_size: 8, optim: {type: SGD, lr: 0.05, momentum: 0.9}}";
+    // Batches 8, 8, 8, 6 per epoch; 3 warm-up steps end right before the batch of 6.
+    const Outcome eager = fit(false, sgd, 1, true, 30);
+    FakeGraphs fake(3);
+    const Outcome compiled = fit(true, sgd, 1, true, 30);
+    check_same(eager, compiled);
+    // Step 4 (6 rows) and step 5 (8 rows after 6) run eagerly; step 6 is captured. Micro
+    // replays: steps 6 and 7; update replays: steps 6, 7 and 8 (8 has 6 rows: eager micro).
+    CHECK(fake.counts.captures == 2);
+    CHECK(fake.counts.replays == 5);
   }
 
   TEST_CASE("an optimizer without a capturable step runs eagerly and says why") {
