@@ -154,6 +154,36 @@ TEST_SUITE("cuda.multi_tensor") {
     CHECK(captured.state_dict().state.at(0).at("step").item<double>() == 11.0);
   }
 
+  TEST_CASE("a tensor larger than one launch's 320 chunks continues in the next launch") {
+    // 25M elements = 382 chunks of 65536: the table fills up inside this tensor, which
+    // then goes on in slot 0 of the next launch (GPT-2's embedding is such a tensor).
+    accmt::Generator gen(12);
+    const std::vector<Shape> shapes = {{1000}, {25'000'000}, {77}, {3, 65537}};
+    Lists p = make(shapes, DType::Float32, gen), g = make(shapes, DType::Float32, gen),
+          m = make(shapes, DType::Float32, gen, 0.1), v = make(shapes, DType::Float32, gen, 0.01, true),
+          b = make(shapes, DType::Float32, gen);
+    const kernels::AdamStepArgs adam{1e-2, 0.9, 0.999, 1e-8, 0.1, true, false, false, 3};
+    const kernels::SgdStepArgs sgd{0.05, 0.9, 0.0, 0.01, false, false, false};
+    for (int dev = 0; dev < 2; ++dev) {
+      std::vector<native::AdamOperands> adam_list;
+      std::vector<native::SgdOperands> sgd_list;
+      for (size_t i = 0; i < p.cpu.size(); ++i) {
+        auto pick = [&](const Lists& l) { return dev ? l.cuda[i] : l.cpu[i]; };
+        adam_list.push_back({pick(p), pick(g), pick(m), pick(v), Tensor(), {}});
+        sgd_list.push_back({pick(p), pick(g), pick(b)});
+      }
+      native::adam_step_multi_(adam_list, adam);
+      native::sgd_step_multi_(sgd_list, sgd);
+    }
+    check_lists(p, "param", DType::Float32);
+    check_lists(m, "exp_avg", DType::Float32);
+    check_lists(b, "momentum_buffer", DType::Float32);
+    for (double norm : {2.0, optim::kInf}) {
+      CAPTURE(norm);
+      same_as_cpu(native::multi_norm(g.cuda, norm), native::multi_norm(g.cpu, norm), "multi_norm", 1e-5, 0);
+    }
+  }
+
   TEST_CASE("fused grad norm and clipping match the CPU") {
     accmt::Generator gen(10);
     for (double p : {2.0, 1.0, optim::kInf, 3.0}) {
