@@ -245,21 +245,11 @@ class Backend {
   virtual void randint(const TensorRef& out, uint64_t seed, uint64_t offset, int64_t low, int64_t high) { missing("randint"); }
   virtual void bernoulli(const TensorRef& out, const TensorRef& p, uint64_t seed, uint64_t offset) { missing("bernoulli"); }
 
-  // ---- Fused optimizer steps (optim/): one pass over param, grad and state. --------------
-  // All refs are contiguous, of one floating dtype and the same numel (checked by
-  // tensor/native_optim.cpp). The per-element math is kernels/common/optim_math.hpp.
-  // momentum_buf is unused (may be null) when args.momentum == 0.
-  virtual void sgd_step(const TensorRef& param, const TensorRef& grad, const TensorRef& momentum_buf,
-                        const SgdStepArgs& args) { missing("sgd_step"); }
-  // max_exp_avg_sq is unused (may be null) unless args.amsgrad.
-  virtual void adam_step(const TensorRef& param, const TensorRef& grad, const TensorRef& exp_avg,
-                         const TensorRef& exp_avg_sq, const TensorRef& max_exp_avg_sq, const AdamStepArgs& args) {
-    missing("adam_step");
-  }
-
-  // ---- Multi-tensor forms (apex's multi_tensor_apply): one call, on CUDA one launch per
-  // table of tensors whose pointers travel as kernel arguments (no host<->device copy, so
-  // a CUDA graph can capture it). Element results equal the single-tensor kernels'.
+  // ---- Fused optimizer steps (optim/), in the multi-tensor form of apex's
+  // multi_tensor_apply: one call updates a list of parameters with their gradients and
+  // state in one pass each; on CUDA one launch per table of tensors whose pointers travel
+  // as kernel arguments (no host<->device copy, so a CUDA graph can capture it). The
+  // per-element math is kernels/common/optim_math.hpp; a single tensor is a one-entry list.
   virtual void sgd_step_multi(const MultiTensorList& list, const SgdStepArgs& args) { missing("sgd_step_multi"); }
   virtual void adam_step_multi(const MultiTensorList& list, const AdamStepArgs& args) { missing("adam_step_multi"); }
   // Adds one to each float32 counter (capturable step counts) of one device.

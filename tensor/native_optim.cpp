@@ -35,27 +35,12 @@ void write_back(const Tensor& dst, const Tensor& used) {
 }  // namespace
 
 void sgd_step_(const Tensor& param, const Tensor& grad, const Tensor& momentum_buf, const kernels::SgdStepArgs& args) {
-  const bool with_buf = args.momentum != 0;
-  std::vector<Tensor> ops{grad};
-  if (with_buf) ops.push_back(momentum_buf);
-  auto c = prepare("sgd_step_", param, ops);
-  kernels::TensorRef none;
-  backend_of(param).sgd_step(ref(c[0]), ref(c[1]), with_buf ? ref(c[2]) : none, args);
-  write_back(param, c[0]);
-  if (with_buf) write_back(momentum_buf, c[2]);
+  sgd_step_multi_({SgdOperands{param, grad, momentum_buf}}, args);
 }
 
 void adam_step_(const Tensor& param, const Tensor& grad, const Tensor& exp_avg, const Tensor& exp_avg_sq,
                 const Tensor& max_exp_avg_sq, const kernels::AdamStepArgs& args) {
-  std::vector<Tensor> ops{grad, exp_avg, exp_avg_sq};
-  if (args.amsgrad) ops.push_back(max_exp_avg_sq);
-  auto c = prepare("adam_step_", param, ops);
-  kernels::TensorRef none;
-  backend_of(param).adam_step(ref(c[0]), ref(c[1]), ref(c[2]), ref(c[3]), args.amsgrad ? ref(c[4]) : none, args);
-  write_back(param, c[0]);
-  write_back(exp_avg, c[2]);
-  write_back(exp_avg_sq, c[3]);
-  if (args.amsgrad) write_back(max_exp_avg_sq, c[4]);
+  adam_step_multi_({AdamOperands{param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, Tensor()}}, args);
 }
 
 namespace {

@@ -8,6 +8,7 @@
 
 namespace accmt::native {
 
+// One tensor: a one-entry list of the multi-tensor forms below.
 // momentum_buf may be undefined when args.momentum == 0.
 void sgd_step_(const Tensor& param, const Tensor& grad, const Tensor& momentum_buf, const kernels::SgdStepArgs& args);
 // max_exp_avg_sq may be undefined unless args.amsgrad.

@@ -70,11 +70,6 @@ class CpuBackend final : public Backend {
   void randint(const TensorRef& out, uint64_t seed, uint64_t offset, int64_t low, int64_t high) override;
   void bernoulli(const TensorRef& out, const TensorRef& p, uint64_t seed, uint64_t offset) override;
 
-  // Fused optimizer steps (kernels/cpu/optim.cpp).
-  void sgd_step(const TensorRef& param, const TensorRef& grad, const TensorRef& momentum_buf,
-                const SgdStepArgs& args) override;
-  void adam_step(const TensorRef& param, const TensorRef& grad, const TensorRef& exp_avg, const TensorRef& exp_avg_sq,
-                 const TensorRef& max_exp_avg_sq, const AdamStepArgs& args) override;
   // Multi-tensor steps (kernels/cpu/optim_multi.cpp), norm and scale (multi_norm.cpp).
   void sgd_step_multi(const MultiTensorList& list, const SgdStepArgs& args) override;
   void adam_step_multi(const MultiTensorList& list, const AdamStepArgs& args) override;

@@ -1,7 +1,6 @@
 #pragma once
-// The element loops of the fused optimizer steps on CPU, shared by the single-tensor and
-// multi-tensor entry points (kernels/cpu/optim.cpp, optim_multi.cpp) so both update
-// bit-identically. Each loop is one thread's range, with restrict-qualified pointers and
+// The element loops of the fused optimizer steps on CPU (kernels/cpu/optim_multi.cpp;
+// a single tensor is a one-entry list). Each loop is one thread's range, with restrict-qualified pointers and
 // the coefficients by value so the compiler may vectorise (pointers captured by
 // reference in a lambda defeat it).
 #include <cstdint>

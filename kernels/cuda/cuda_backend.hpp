@@ -37,7 +37,7 @@ class CudaBackend final : public Backend {
                           const TensorRef& dv) override;
 
   // Matrix products, indexing, convolution helpers, pooling, optimizer steps: gemm.cu
-  // (cuBLAS; kernels/cuda/blas.hpp), index.cu, sort.cu, conv.cu, pool.cu, optim.cu.
+  // (cuBLAS; kernels/cuda/blas.hpp), index.cu, sort.cu, conv.cu, pool.cu, optim_multi.cu.
   void gemm(const GemmArgs& args) override;
   void gather(const TensorRef& out, const TensorRef& in, int dim, const TensorRef& index) override;
   void scatter(const TensorRef& out, int dim, const TensorRef& index, const TensorRef& src, bool accumulate) override;
@@ -58,10 +58,6 @@ class CudaBackend final : public Backend {
                            bool count_include_pad, int64_t divisor_override) override;
   void adaptive_avg_pool2d(const TensorRef& out, const TensorRef& in) override;
   void adaptive_avg_pool2d_backward(const TensorRef& grad_in, const TensorRef& grad_out) override;
-  void sgd_step(const TensorRef& param, const TensorRef& grad, const TensorRef& momentum_buf,
-                const SgdStepArgs& args) override;
-  void adam_step(const TensorRef& param, const TensorRef& grad, const TensorRef& exp_avg, const TensorRef& exp_avg_sq,
-                 const TensorRef& max_exp_avg_sq, const AdamStepArgs& args) override;
   // Multi-tensor optimizer steps (optim_multi.cu), norm and scale (multi_norm.cu), both on
   // the multi-tensor apply of multi_tensor.cuh.
   void sgd_step_multi(const MultiTensorList& list, const SgdStepArgs& args) override;
