@@ -3,20 +3,24 @@
 # build-device/ and fills the git-ignored folder .device/, which a device `run` carries:
 #
 #   .device/bundle.tar.gz  (unpacked by tools/device-check.sh; staged in build-device/stage/)
-#     bin/   accmt_tests, accmt_cuda_tests, mlp_example, accmt_kill_target, accmt_bench_* (as built)
-#     lib/   the non-system shared libraries those binaries load (per ldd)
+#     bin/   accmt_tests, accmt_cuda_tests, mlp_example, accmt_kill_target, accmt_bench_cuda*
+#     lib/   libaccmt.so and the other non-system shared libraries those binaries load (per
+#            ldd: libstdc++, libgcc_s, libgomp)
 #     kit/   a source kit for building there if the binaries do not run: Eigen, doctest,
 #            yaml-cpp and zlib headers, libyaml-cpp.a, libz.a and small CMake package
 #            files for them
 #   .device/MANIFEST.txt   commit, date, flags, sizes and a hash of the sources built
 #   .device/sources.sha256 the source files and their checksums (what the hash covers)
 #
-# The bundle is compressed because the binaries alone are over 35 MiB unpacked (each links
-# the whole library and the CUDA runtime) and a run carries 64 MiB with the working tree.
+# The library is shared here: its CUDA code (over 30 MiB of sm_90 SASS and PTX) would
+# otherwise be copied into every binary, and a run carries 64 MiB with the working tree.
+# The bundle is compressed as well.
 #
 # The build is Release for sm_90, without -march=native (the GPU host's CPU may lack
-# AVX-512), with libstdc++/libgcc, yaml-cpp and zlib linked statically; cudart is static
-# (CMake's default), cuBLAS/cuDNN/NCCL would stay dynamic.
+# AVX-512); libaccmt, yaml-cpp, zlib, libstdc++ and libgcc_s are carried in lib/ (one copy
+# for the library and the programs; the kit's static yaml-cpp and zlib are not
+# position-independent, so they serve only the fallback build there); cudart is static
+# (CMake's default), cuBLAS/cuDNN/NCCL stay dynamic.
 #
 # usage: tools/device-prepare.sh [EXTRA CMAKE ARGS...]
 #   env JOBS (default 2), BUILD_DIR (default build-device),
@@ -56,7 +60,7 @@ first_existing() {
 }
 
 # ---------------------------------------------------------------- 1. the source kit
-# Written before the build, which links yaml-cpp and zlib from it (statically).
+# Written before the build; used on the GPU machine only if the carried binaries cannot run.
 say "writing the source kit to $BUILD_DIR/stage/kit"
 rm -rf "$DEV" "$STAGE"
 mkdir -p "$DEV" "$STAGE/bin" "$STAGE/lib" "$KIT/include" "$KIT/lib/cmake"
@@ -168,16 +172,13 @@ EOF
 # ---------------------------------------------------------------- 2. the build
 generator=()
 [ -f "$BUILD_DIR/CMakeCache.txt" ] || generator=(-G Ninja)
-say "configuring $BUILD_DIR (Release, sm_90, no native ISA, static libstdc++/yaml-cpp/zlib)"
+say "configuring $BUILD_DIR (Release, sm_90, no native ISA, shared libraries carried in lib/)"
 cmake -S . -B "$BUILD_DIR" "${generator[@]}" \
   -DCMAKE_BUILD_TYPE=Release \
   -DACCMT_CUDA=ON \
   -DCMAKE_CUDA_ARCHITECTURES=90 \
   -DACCMT_NATIVE_ISA=OFF \
-  "-DCMAKE_EXE_LINKER_FLAGS=-static-libstdc++ -static-libgcc" \
-  -Dyaml-cpp_DIR="$KIT/lib/cmake/yaml-cpp" \
-  -DZLIB_INCLUDE_DIR="$KIT/include" \
-  -DZLIB_LIBRARY="$KIT/lib/libz.a" \
+  -DBUILD_SHARED_LIBS=ON \
   "$@"
 
 say "building with -j$JOBS (waiting for the build lock $LOCK if another build holds it)"
@@ -198,7 +199,7 @@ for name in accmt_tests accmt_cuda_tests mlp_example accmt_kill_target; do
 done
 while IFS= read -r path; do
   bins+=("$path")
-done < <(find "$BUILD_DIR" -type f -name 'accmt_bench_*' -perm -u+x -not -path '*/CMakeFiles/*' | sort)
+done < <(find "$BUILD_DIR" -type f -name 'accmt_bench_cuda*' -perm -u+x -not -path '*/CMakeFiles/*' | sort)
 
 # Symbols stay (names in cuda-gdb backtraces); there is no debug info in Release anyway.
 for path in "${bins[@]}"; do
@@ -243,7 +244,7 @@ tree_hash=$(sha256sum <"$DEV/sources.sha256" | cut -c1-16)
   echo "prepared: $(date -u '+%Y-%m-%d %H:%M UTC') on $(hostname)"
   echo "commit: $(git rev-parse --short HEAD 2>/dev/null || echo unknown)$(git diff --quiet HEAD 2>/dev/null || echo ' + uncommitted changes')"
   echo "source-hash: $tree_hash ($(wc -l <"$DEV/sources.sha256") files)"
-  echo "flags: Release, CUDA arch 90, ACCMT_NATIVE_ISA=OFF, -static-libstdc++ -static-libgcc, static yaml-cpp and zlib $*"
+  echo "flags: Release, CUDA arch 90, ACCMT_NATIVE_ISA=OFF, BUILD_SHARED_LIBS=ON $*"
   echo "glibc: $(ldd --version 2>/dev/null | head -1)"
   echo "nvcc: $(nvcc --version | sed -n 's/.*release \([0-9.]*\).*/\1/p')"
   echo "binaries:"
