@@ -5,11 +5,22 @@
 // give the same forward values. The scalar path (strided and 16-bit data, and the CUDA
 // kernels) uses ops.hpp itself; the PyTorch fixtures check both.
 #include <Eigen/Core>
+#include <type_traits>
 #include <unsupported/Eigen/SpecialFunctions>
 
 #include "kernels/common/ops.hpp"
 
 namespace accmt::kernels::cpu {
+
+// exp for Eigen arrays with the underflow of std::exp. Eigen clamps the argument (near
+// -88.7 for float, -709.8 for double), so without AVX-512 exp(-inf) came out as about
+// 1e-38 / 1e-308 instead of 0 (masked attention weights, softmax of -inf). Below the
+// smallest normal result this gives 0 (the subnormal range is flushed).
+template <class X> auto eigen_exp(const X& x) {
+  using T = typename X::Scalar;
+  const T lowest = std::is_same_v<T, float> ? T(-87.33654475) : T(-708.39641853226408);  // ln(min normal)
+  return (x < lowest).select(T(0), x.exp());
+}
 
 template <class X> auto eigen_gelu_exact(const X& x) {
   using T = typename X::Scalar;
@@ -33,7 +44,7 @@ void eigen_activation_grad(ops::Unary op, O&& o, const G& g, const Z& z, S&& t) 
   switch (op) {
     case ops::Unary::GeluExact:
       o = g * (T(0.5) * (T(1) + (z * T(0.70710678118654752440)).erf()) +
-               z * (T(-0.5) * z.square()).exp() * T(0.39894228040143267794));
+               z * eigen_exp(T(-0.5) * z.square()) * T(0.39894228040143267794));
       return;
     case ops::Unary::GeluTanh: {
       const T k = T(0.79788456080286535588), c = T(0.044715);

@@ -9,6 +9,7 @@
 #include <Eigen/Core>
 
 #include "kernels/common/cross_entropy.hpp"
+#include "kernels/cpu/activation_eigen.hpp"
 #include "kernels/cpu/cpu_backend.hpp"
 #include "kernels/cpu/parallel.hpp"
 
@@ -84,7 +85,7 @@ template <class T, class A> struct CeContext {
 template <class A> A row_lse(const CMap<A>& z) {
   A m = z.maxCoeff();
   if (std::isinf(m) && m < 0) m = 0;  // an all -inf row: lse = -inf
-  return m + std::log((z - m).exp().sum());
+  return m + std::log(eigen_exp(z - m).sum());
 }
 
 int64_t rows_per_task(int64_t classes) { return std::max<int64_t>(1, kGrain / std::max<int64_t>(classes, 1)); }
@@ -144,18 +145,18 @@ void CpuBackend::cross_entropy_backward(const CrossEntropyArgs& args, const Tens
           } else {
             A w_t = ctx.has_weight() ? ctx.weight[t] : A(1);
             A total = ce::index_total(w_t, ctx.sum_weight, eps, inv_c);
-            if (ctx.has_weight()) y = ce::grad((z - l).exp(), total, eps * inv_c * ctx.weight, g);
-            else y = ce::grad((z - l).exp(), total, eps * inv_c, g);
+            if (ctx.has_weight()) y = ce::grad(eigen_exp(z - l), total, eps * inv_c * ctx.weight, g);
+            else y = ce::grad(eigen_exp(z - l), total, eps * inv_c, g);
             y[t] -= (A(1) - eps) * w_t * g;  // the target term of a_c
           }
         } else {
           CMap<A> p = ctx.row(args.target, r, scratch_p);
           if (ctx.has_weight()) {
             Row<A> coef = ce::prob_coef(p, ctx.weight, eps, inv_c);
-            y = ce::grad((z - l).exp(), coef.sum(), coef, g);
+            y = ce::grad(eigen_exp(z - l), coef.sum(), coef, g);
           } else {
             Row<A> coef = ce::prob_coef(p, Row<A>::Ones(C), eps, inv_c);
-            y = ce::grad((z - l).exp(), coef.sum(), coef, g);
+            y = ce::grad(eigen_exp(z - l), coef.sum(), coef, g);
           }
         }
         if constexpr (!std::is_same_v<T, A>)

@@ -57,7 +57,7 @@ template <class T> bool eigen_unary(ops::Unary op, const TensorRef& out, const T
   };
   // No sqrt here: without AVX-512 Eigen's fast float sqrt turns inf into NaN.
   switch (op) {
-    case ops::Unary::Exp: run([](const auto& x) { return x.exp(); }); return true;
+    case ops::Unary::Exp: run([](const auto& x) { return eigen_exp(x); }); return true;
     case ops::Unary::Log: run([](const auto& x) { return x.log(); }); return true;
     case ops::Unary::Tanh: run([](const auto& x) { return x.tanh(); }); return true;
     case ops::Unary::Sin: run([](const auto& x) { return x.sin(); }); return true;

@@ -5,6 +5,7 @@
 
 #include <Eigen/Core>
 
+#include "kernels/cpu/activation_eigen.hpp"
 #include "kernels/cpu/cpu_backend.hpp"
 #include "kernels/cpu/loops.hpp"
 
@@ -202,7 +203,7 @@ void CpuBackend::softmax_lastdim(const TensorRef& out, const TensorRef& in, bool
           Eigen::Map<Arr> y(out.ptr<T>() + r * cols, cols);
           T mx = x.maxCoeff();
           if (std::isinf(mx) && mx < 0) mx = 0;  // an all -inf row: exp gives 0, log gives -inf
-          y = (x - mx).exp();
+          y = eigen_exp(x - mx);
           T sum = y.sum();
           if (log) y = (x - mx) - std::log(sum);
           else y *= T(1) / sum;

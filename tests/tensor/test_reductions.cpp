@@ -259,3 +259,28 @@ TEST_CASE("sums over dim 0 and 1 of large non-contiguous inputs match a naive lo
 }
 
 }  // TEST_SUITE
+
+// Eigen's vectorised exp clamps its argument (near -88.7 for float, -709.8 for double), so
+// builds without AVX-512 gave exp(-inf) of about 1e-38 / 1e-308: masked softmax weights
+// were not 0. Every path must underflow to exactly 0 (results below the smallest normal
+// number are flushed to 0).
+TEST_CASE("exp and softmax underflow to exactly 0") {
+  const double inf = std::numeric_limits<double>::infinity();
+  for (DType dt : {DType::Float32, DType::Float64}) {
+    CAPTURE(dtype_name(dt));
+    std::vector<double> v(40, -1000.0);  // long enough for the vectorised path
+    v[0] = 0.0;
+    v[1] = -inf;
+    v[2] = -720.0;
+    const Tensor x = tensor(v, Shape{1, 40}, TensorOptions{.dtype = dt});
+    const std::vector<double> e = x.exp().to(DType::Float64).reshape({-1}).to_vector<double>();
+    const std::vector<double> s = x.softmax(1).to(DType::Float64).reshape({-1}).to_vector<double>();
+    CHECK(e[0] == 1.0);
+    CHECK(s[0] == 1.0);
+    for (size_t i = 1; i < v.size(); ++i) {
+      CAPTURE(i);
+      CHECK(e[i] == 0.0);
+      CHECK(s[i] == 0.0);
+    }
+  }
+}
