@@ -11,6 +11,7 @@
 #include <unistd.h>
 #include <vector>
 
+#include "tests/support/checks.hpp"
 #include "kernels/common/error.hpp"
 #include "tests/support/fixtures.hpp"
 
@@ -26,6 +27,7 @@ std::string write_file(const std::string& name, std::string json, const std::vec
                        std::optional<uint64_t> declared_len = std::nullopt) {
   const fs::path dir = fs::temp_directory_path() / ("accmt_reader_test_" + std::to_string(::getpid()));
   fs::create_directories(dir);
+  accmt::test::temp_dirs_to_remove().add(dir);
   json.append((8 - json.size() % 8) % 8, ' ');
   const uint64_t n = declared_len ? *declared_len : json.size();
   const std::string path = (dir / name).string();

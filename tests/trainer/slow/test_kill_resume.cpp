@@ -15,6 +15,7 @@
 #include <thread>
 
 #include <accmt/accmt.hpp>
+#include "tests/support/checks.hpp"
 
 extern char** environ;
 
@@ -51,8 +52,7 @@ int wait_for(pid_t pid) {
 
 TEST_SUITE("trainer.kill_resume") {
   TEST_CASE("SIGKILL at random moments, restarted each time: bit-identical to an uninterrupted run") {
-    const fs::path root = fs::temp_directory_path() / ("accmt-kill-" + std::to_string(::getpid()));
-    fs::remove_all(root);
+    const fs::path root = accmt::test::fresh_temp_dir("kill");
     const std::string ref = (root / "reference").string(), killed = (root / "killed").string();
     fs::create_directories(ref);
     fs::create_directories(killed);
