@@ -35,6 +35,9 @@ class CudaStepGraph final : public StepGraph {
   std::unique_ptr<cuda::Graph> graph_;
 };
 
+constexpr const char* kBuffersReplaced =
+    "a parameter's gradient was replaced after capture (the graphs write the captured buffers)";
+
 StepGraphFactory& test_factory() {
   static StepGraphFactory f;
   return f;
@@ -121,7 +124,7 @@ Tensor CompiledStep::micro_step(const data::Batch& batch, bool first_of_group) {
   } else {
     if (signature_of(batch) != last_signature_) return eager_micro(batch);  // the captured one
     if (!buffers_intact()) {
-      turn_off("a parameter's gradient was replaced after capture (the graphs write the captured buffers)");
+      turn_off(kBuffersReplaced);
       return eager_micro(batch);
     }
     copy_into_static(batch);
@@ -140,7 +143,7 @@ Tensor CompiledStep::update() {
     return norm;
   }
   if (!buffers_intact()) {
-    turn_off("a parameter's gradient was replaced after capture (the graphs write the captured buffers)");
+    turn_off(kBuffersReplaced);
     return work_.update();
   }
   if (!update_graph_ && !capture_update()) return work_.update();
@@ -168,21 +171,7 @@ bool CompiledStep::capture_micro(const data::Batch& batch) {
     static_batch_ = data::Batch();
     for (const auto& [name, t] : batch) static_batch_.set(name, t.to(device_).clone());
   }
-  rng_at_capture_ = default_generator().get_state();
-  const uint64_t offset = default_generator().offset();
-  micro_graph_ = factory_(device_);
-  try {
-    micro_graph_->capture([this] { static_loss_ = work_.micro(static_batch_); });
-  } catch (const std::exception& e) {
-    abandon_capture(std::string("the training step cannot be captured in a CUDA graph: ") + e.what());
-    return false;
-  }
-  if (default_generator().offset() != offset) {
-    abandon_capture(
-        "the training step draws random numbers from the default generator (dropout, random augmentation): a "
-        "replayed graph would repeat the same draws");
-    return false;
-  }
+  if (!record(micro_graph_, [this] { static_loss_ = work_.micro(static_batch_); }, "the training step")) return false;
   if (!buffers_intact()) {
     abandon_capture(
         "a parameter without a gradient in the warm-up steps received one in the captured step (the graphs need "
@@ -195,17 +184,24 @@ bool CompiledStep::capture_micro(const data::Batch& batch) {
 
 bool CompiledStep::capture_update() {
   NoGradGuard no_grad;
+  return record(update_graph_, [this] { static_norm_ = work_.update(); }, "the optimizer step");
+}
+
+bool CompiledStep::record(std::unique_ptr<StepGraph>& graph, const std::function<void()>& region,
+                          const std::string& what) {
   rng_at_capture_ = default_generator().get_state();
   const uint64_t offset = default_generator().offset();
-  update_graph_ = factory_(device_);
+  graph = factory_(device_);
   try {
-    update_graph_->capture([this] { static_norm_ = work_.update(); });
+    graph->capture(region);
   } catch (const std::exception& e) {
-    abandon_capture(std::string("the optimizer step cannot be captured in a CUDA graph: ") + e.what());
+    abandon_capture(what + " cannot be captured in a CUDA graph: " + e.what());
     return false;
   }
   if (default_generator().offset() != offset) {
-    abandon_capture("the optimizer step draws random numbers from the default generator");
+    abandon_capture(what +
+                    " draws random numbers from the default generator (dropout, random augmentation): a replayed "
+                    "graph would repeat the same draws");
     return false;
   }
   return true;

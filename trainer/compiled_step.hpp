@@ -76,6 +76,9 @@ class CompiledStep {
   void copy_into_static(const data::Batch& batch);
   bool capture_micro(const data::Batch& batch);
   bool capture_update();
+  // Captures `region` into a new graph from the factory; on failure or random draws the
+  // capture is abandoned (compile off, reason naming `what`) and false returned.
+  bool record(std::unique_ptr<StepGraph>& graph, const std::function<void()>& region, const std::string& what);
   // Drops the graphs (restoring the gradient buffers and the generator) and turns compile off.
   void turn_off(const std::string& why);
   // A capture failed or cannot be replayed: gradients and the generator go back to how

@@ -27,4 +27,16 @@ inline constexpr Binary bias_act_backward_op(Unary op) {
   }
 }
 
+// Calls f.template operator()<kAct>() with the activation as a compile-time constant, so
+// the kernels have no switch inside (host code of both backends).
+template <class F> void with_bias_activation(Unary act, F&& f) {
+#define ACCMT_BIAS_ACT_CASE(NAME) \
+  case Unary::NAME: return f.template operator()<Unary::NAME>();
+  switch (act) {
+    ACCMT_FOR_EACH_BIAS_ACT(ACCMT_BIAS_ACT_CASE)
+    default: return;
+  }
+#undef ACCMT_BIAS_ACT_CASE
+}
+
 }  // namespace accmt::ops

@@ -104,18 +104,6 @@ template <class T, ops::Unary kAct> void backward_scalar(Rows s, T* gx, T* gb, c
   for (int64_t j = 0; j < n; ++j) gb[j] = T(partial[j]);
 }
 
-// Calls f.template operator()<kAct>() with the activation as a constant, so the scalar
-// loops have no switch inside.
-template <class F> void with_activation(ops::Unary act, F&& f) {
-#define ACCMT_BIAS_ACT_CASE(NAME) \
-  case ops::Unary::NAME: return f.template operator()<ops::Unary::NAME>();
-  switch (act) {
-    ACCMT_FOR_EACH_BIAS_ACT(ACCMT_BIAS_ACT_CASE)
-    default: return;
-  }
-#undef ACCMT_BIAS_ACT_CASE
-}
-
 Rows rows_of(const TensorRef& x, const TensorRef& bias) {
   const int64_t n = bias.numel();
   return {n ? x.numel() / n : 0, n};
@@ -130,7 +118,7 @@ void CpuBackend::bias_act_forward(ops::Unary act, const TensorRef& y, const Tens
     if constexpr (std::is_same_v<T, acc_t<T>>)
       forward_eigen<T>(act, s, y.ptr<T>(), x.ptr<T>(), bias.ptr<T>());
     else
-      with_activation(act, [&]<ops::Unary kAct>() { forward_scalar<T, kAct>(s, y.ptr<T>(), x.ptr<T>(), bias.ptr<T>()); });
+      ops::with_bias_activation(act, [&]<ops::Unary kAct>() { forward_scalar<T, kAct>(s, y.ptr<T>(), x.ptr<T>(), bias.ptr<T>()); });
   });
 }
 
@@ -146,7 +134,7 @@ void CpuBackend::bias_act_backward(ops::Unary act, const TensorRef& grad_x, cons
     if constexpr (std::is_same_v<T, acc_t<T>>)
       backward_eigen<T>(act, s, grad_x.ptr<T>(), gb, grad_y.ptr<T>(), x.ptr<T>(), bias.ptr<T>());
     else
-      with_activation(act, [&]<ops::Unary kAct>() {
+      ops::with_bias_activation(act, [&]<ops::Unary kAct>() {
         backward_scalar<T, kAct>(s, grad_x.ptr<T>(), gb, grad_y.ptr<T>(), x.ptr<T>(), bias.ptr<T>());
       });
   });

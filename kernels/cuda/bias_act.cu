@@ -106,17 +106,6 @@ __global__ void bias_act_grad_bias_finish(T* __restrict__ gb, const acc_t<T>* __
   }
 }
 
-// Calls f.template operator()<kAct>() with the activation as a compile-time constant.
-template <class F> void with_activation(ops::Unary act, F&& f) {
-#define ACCMT_BIAS_ACT_CASE(NAME) \
-  case ops::Unary::NAME: return f.template operator()<ops::Unary::NAME>();
-  switch (act) {
-    ACCMT_FOR_EACH_BIAS_ACT(ACCMT_BIAS_ACT_CASE)
-    default: return;
-  }
-#undef ACCMT_BIAS_ACT_CASE
-}
-
 // Calls f.template operator()<kN>() with kN = 16 bytes of T when n is a multiple of it and
 // every pointer is 16-byte aligned, else kN = 1.
 template <class T, class F> void with_width(int64_t n, std::initializer_list<const void*> ptrs, F&& f) {
@@ -136,7 +125,7 @@ void CudaBackend::bias_act_forward(ops::Unary act, const TensorRef& y, const Ten
   dispatch_floating(x.dtype, [&]<class T>() {
     T* yp = y.ptr<T>();
     const T *xp = x.ptr<T>(), *bp = bias.ptr<T>();
-    with_activation(act, [&]<ops::Unary kAct>() {
+    ops::with_bias_activation(act, [&]<ops::Unary kAct>() {
       with_width<T>(n, {yp, xp, bp}, [&]<int kN>() {
         bias_act_forward_kernel<T, kN, kAct><<<blocks_for(rows * (n / kN)), kThreads, 0, stream>>>(yp, xp, bp, rows, n);
       });
@@ -159,7 +148,7 @@ void CudaBackend::bias_act_backward(ops::Unary act, const TensorRef& grad_x, con
     }
     T* gxp = grad_x.ptr<T>();
     const T *gyp = grad_y.ptr<T>(), *xp = x.ptr<T>(), *bp = bias.ptr<T>();
-    with_activation(act, [&]<ops::Unary kAct>() {
+    ops::with_bias_activation(act, [&]<ops::Unary kAct>() {
       with_width<T>(n, {gxp, gyp, xp, bp}, [&]<int kN>() {
         const int64_t col_blocks = (n / kN + kColumnWidth - 1) / kColumnWidth;
         const int64_t slices = std::clamp<int64_t>(

@@ -6,6 +6,7 @@
 #include <doctest/doctest.h>
 
 #include <string>
+#include <vector>
 
 #include <accmt/accmt.hpp>
 #include "tests/support/fixtures.hpp"
@@ -48,6 +49,9 @@ inline bool same_as_cpu(const Tensor& got, const Tensor& expected, const std::st
   if (atol < 0) atol = atol_for(expected.dtype());
   return check_close(got.cpu(), expected, rtol, atol, what);
 }
+
+// Every floating dtype, 16-bit first.
+inline const std::vector<DType> kFloatDTypes = {DType::Float16, DType::BFloat16, DType::Float32, DType::Float64};
 
 // Standard-normal values of any floating dtype (drawn in float64 on the CPU, then cast),
 // so CPU and CUDA start from identical inputs.

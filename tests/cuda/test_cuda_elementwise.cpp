@@ -18,13 +18,13 @@ using accmt::Scalar;
 using accmt::Shape;
 using accmt::Tensor;
 using accmt::test::cuda::kCuda;
+using accmt::test::cuda::kFloatDTypes;
 using accmt::test::cuda::same_as_cpu;
 
 namespace F = accmt::nn::functional;
 
 namespace {
 
-const std::vector<DType> kFloatDTypes = {DType::Float16, DType::BFloat16, DType::Float32, DType::Float64};
 const std::vector<DType> kIntDTypes = {DType::UInt8, DType::Int32, DType::Int64};
 const std::vector<DType> kAllDTypes = {DType::Bool,    DType::UInt8,    DType::Int32,   DType::Int64,
                                        DType::Float16, DType::BFloat16, DType::Float32, DType::Float64};

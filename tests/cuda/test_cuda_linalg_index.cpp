@@ -20,12 +20,12 @@ using accmt::Shape;
 using accmt::Tensor;
 using accmt::test::error_of;
 using accmt::test::cuda::kCuda;
+using accmt::test::cuda::kFloatDTypes;
 using accmt::test::cuda::randn_cpu;
 using accmt::test::cuda::same_as_cpu;
 
 namespace {
 
-const std::vector<DType> kFloatDTypes = {DType::Float32, DType::Float64, DType::Float16, DType::BFloat16};
 
 // Restores the TF32 switch however the test leaves.
 struct Tf32Scope {

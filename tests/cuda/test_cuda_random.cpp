@@ -17,13 +17,13 @@ using accmt::Generator;
 using accmt::Shape;
 using accmt::Tensor;
 using accmt::test::cuda::kCuda;
+using accmt::test::cuda::kFloatDTypes;
 using accmt::test::cuda::same_as_cpu;
 
 namespace F = accmt::nn::functional;
 
 namespace {
 
-const std::vector<DType> kFloatDTypes = {DType::Float16, DType::BFloat16, DType::Float32, DType::Float64};
 const std::vector<int64_t> kSizes = {1, 2, 3, 5, 7, 4099, (int64_t(1) << 18) + 3};
 
 std::string label(const char* op, DType dtype, int64_t n) {

@@ -41,6 +41,49 @@ std::shared_ptr<data::TensorDataset> make_data(int64_t n, uint64_t seed) {
   return std::make_shared<data::TensorDataset>(std::initializer_list<data::Batch::Item>{{"x", x}, {"y", y}});
 }
 
+// The logged values (names, steps, values) and the final weights of two fits agree.
+void check_same_fit(const std::vector<LogRecord>& cpu_log, const std::vector<LogRecord>& cuda_log,
+                    const Classifier& on_cpu, const Classifier& on_cuda) {
+  REQUIRE(cpu_log.size() == cuda_log.size());
+  for (size_t i = 0; i < cpu_log.size(); ++i) {
+    CAPTURE(cpu_log[i].name);
+    CAPTURE(cpu_log[i].step);
+    CHECK(cuda_log[i].name == cpu_log[i].name);
+    CHECK(cuda_log[i].step == cpu_log[i].step);
+    CHECK(cuda_log[i].value == doctest::Approx(cpu_log[i].value).epsilon(1e-8));
+  }
+  CHECK(on_cuda.device() == kCuda);
+  const auto a = on_cpu.model->named_parameters(), b = on_cuda.model->named_parameters();
+  for (size_t i = 0; i < a.size(); ++i)
+    CHECK(accmt::test::check_close(b[i].second.cpu(), a[i].second, 1e-6, 1e-8, a[i].first));
+}
+
+// compile: the same fit with the step captured as CUDA graphs after warm-up. 100
+// examples in batches of 8 leave a short last batch (eager) and groups of 2 a trailing
+// group of one (eager); the logged values and weights match the CPU's eager fit.
+std::pair<std::vector<LogRecord>, FitResult> compiled_fit(Device device, Classifier& module, bool compile,
+                                                          const std::string& name) {
+  const auto dir = std::filesystem::temp_directory_path() / ("accmt-cuda-compile-" + name);
+  std::filesystem::remove_all(dir);
+  TrainerOptions o;
+  o.hps_config = std::string(
+      "{epochs: 3, batch_size: [8, 16], optim: {type: AdamW, lr: 0.01, weight_decay: 0.05}, "
+      "scheduler: {type: LinearWithWarmup, warmup_ratio: 0.1}}");
+  o.model_path = (dir / "model").string();
+  o.grad_accumulation_steps = 2;
+  o.clip_grad = 1.0;
+  o.evaluate_every_n_steps = 10;
+  o.checkpoint_every = std::nullopt;
+  o.monitor = std::string("{grad_norm: true}");
+  o.verbose = false;
+  o.seed = 17;
+  o.device = device;
+  o.compile = compile;
+  Trainer t(o);
+  const FitResult r = t.fit(module, make_data(100, 1), make_data(32, 2));
+  return {t.history(), r};
+}
+
 }  // namespace
 
 TEST_SUITE("cuda.trainer") {
@@ -68,58 +111,8 @@ TEST_SUITE("cuda.trainer") {
     Classifier on_cpu, on_cuda;
     const auto cpu_log = run(kCPU, on_cpu);
     const auto cuda_log = run(kCuda, on_cuda);
-    REQUIRE(cpu_log.size() == cuda_log.size());
-    for (size_t i = 0; i < cpu_log.size(); ++i) {
-      CAPTURE(cpu_log[i].name);
-      CAPTURE(cpu_log[i].step);
-      CHECK(cuda_log[i].name == cpu_log[i].name);
-      CHECK(cuda_log[i].step == cpu_log[i].step);
-      CHECK(cuda_log[i].value == doctest::Approx(cpu_log[i].value).epsilon(1e-8));
-    }
-    CHECK(on_cuda.device() == kCuda);
-    const auto a = on_cpu.model->named_parameters(), b = on_cuda.model->named_parameters();
-    for (size_t i = 0; i < a.size(); ++i)
-      CHECK(accmt::test::check_close(b[i].second.cpu(), a[i].second, 1e-6, 1e-8, a[i].first));
+    check_same_fit(cpu_log, cuda_log, on_cpu, on_cuda);
   }
-
-  // compile: the same fit with the step captured as CUDA graphs after warm-up. 100
-  // examples in batches of 8 leave a short last batch (eager) and groups of 2 a trailing
-  // group of one (eager); the logged values and weights match the CPU's eager fit.
-  auto compiled_fit = [](Device device, Classifier& module, bool compile, const std::string& name) {
-    const auto dir = std::filesystem::temp_directory_path() / ("accmt-cuda-compile-" + name);
-    std::filesystem::remove_all(dir);
-    TrainerOptions o;
-    o.hps_config = std::string(
-        "{epochs: 3, batch_size: [8, 16], optim: {type: AdamW, lr: 0.01, weight_decay: 0.05}, "
-        "scheduler: {type: LinearWithWarmup, warmup_ratio: 0.1}}");
-    o.model_path = (dir / "model").string();
-    o.grad_accumulation_steps = 2;
-    o.clip_grad = 1.0;
-    o.evaluate_every_n_steps = 10;
-    o.checkpoint_every = std::nullopt;
-    o.monitor = std::string("{grad_norm: true}");
-    o.verbose = false;
-    o.seed = 17;
-    o.device = device;
-    o.compile = compile;
-    Trainer t(o);
-    const FitResult r = t.fit(module, make_data(100, 1), make_data(32, 2));
-    return std::make_pair(t.history(), r);
-  };
-  auto check_same_fit = [](const std::vector<LogRecord>& cpu_log, const std::vector<LogRecord>& cuda_log,
-                           const Classifier& on_cpu, const Classifier& on_cuda) {
-    REQUIRE(cpu_log.size() == cuda_log.size());
-    for (size_t i = 0; i < cpu_log.size(); ++i) {
-      CAPTURE(cpu_log[i].name);
-      CAPTURE(cpu_log[i].step);
-      CHECK(cuda_log[i].name == cpu_log[i].name);
-      CHECK(cuda_log[i].step == cpu_log[i].step);
-      CHECK(cuda_log[i].value == doctest::Approx(cpu_log[i].value).epsilon(1e-8));
-    }
-    const auto a = on_cpu.model->named_parameters(), b = on_cuda.model->named_parameters();
-    for (size_t i = 0; i < a.size(); ++i)
-      CHECK(accmt::test::check_close(b[i].second.cpu(), a[i].second, 1e-6, 1e-8, a[i].first));
-  };
 
   TEST_CASE("fit with compile on cuda:0 replays CUDA graphs and matches the eager CPU fit") {
     Classifier on_cpu(0.0), on_cuda(0.0);

@@ -117,6 +117,7 @@ TEST_SUITE("reference.reader") {
     CHECK(contains(load_error(write_file("fields.st", R"({"a":{"dtype":"F32"}})", {})), "data_offsets"));
     CHECK(contains(load_error("/nonexistent/x.safetensors"), "cannot open"));
     std::ofstream(fs::temp_directory_path() / "accmt_reader_short.st") << "abc";
+    accmt::test::temp_dirs_to_remove().add(fs::temp_directory_path() / "accmt_reader_short.st");
     CHECK(contains(load_error((fs::temp_directory_path() / "accmt_reader_short.st").string()), "shorter"));
   }
 

@@ -26,7 +26,7 @@ template <class F> std::string error_of(F&& f) {
   return "";
 }
 
-// Folders the tests made, removed when the test program exits, so runs do not pile up
+// Folders (and files) the tests made, removed when the test program exits, so runs do not pile up
 // in the temp dir (ACCMT_KEEP_TEST_DIRS=1 keeps them for a look after a failure).
 class TempDirs {
  public:

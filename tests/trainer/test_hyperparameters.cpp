@@ -17,9 +17,8 @@ namespace {
 
 // Writes `text` to a fresh file under the temp dir and returns its path.
 std::string write_temp(const std::string& name, const std::string& text) {
-  const auto dir = std::filesystem::temp_directory_path() / "accmt-hps-test";
-  std::filesystem::create_directories(dir);
-  const auto path = dir / name;
+  static const std::string dir = accmt::test::fresh_temp_dir("hps-test");
+  const auto path = std::filesystem::path(dir) / name;
   std::ofstream(path) << text;
   return path.string();
 }
